@@ -1,0 +1,191 @@
+/**
+ * Facts: the plain data every analyser produces. No rule logic, no kernel knowledge.
+ * Analysers record raw names (what is called, included, exported); linking against the
+ * kernel database and deciding what is a problem happen later in the pipeline.
+ *
+ * Everything here must stay JSON-serialisable (it crosses worker threads and lands in caches).
+ */
+
+/** Where a piece of evidence is. Sources give line/column (1-based); binaries give section/offset. */
+export interface Location {
+  path: string;
+  line?: number;
+  column?: number;
+  endLine?: number;
+  section?: string;
+  offset?: number;
+  /** The defined function that contains the evidence, when known. */
+  function?: string;
+}
+
+/** A file that could not be read, or a part of it that could not be understood. */
+export interface ReadError {
+  path: string;
+  message: string;
+}
+
+export type UnitKind = 'kernel-module' | 'object' | 'userspace' | 'source';
+export type ExportType = 'gpl' | 'plain';
+
+/** An `EXPORT_SYMBOL*` seen in a binary or a source. */
+export interface ExportFact {
+  symbol: string;
+  type: ExportType;
+  namespace?: string;
+  /** The macro used in source (`EXPORT_SYMBOL_NS_GPL`, ...); absent for binaries. */
+  macro?: string;
+  /** `EXPORT_SYMBOL_FOR_MODULES`-style restriction, when present. */
+  forModules?: string[];
+  location: Location;
+  /** True when it sits inside an `#if`/`#ifdef` branch. */
+  conditional?: boolean;
+}
+
+/** One place that references a symbol defined elsewhere. */
+export interface ReferenceSite {
+  location: Location;
+  /** `call`: a call (PLT32 / call expression); `address`: address taken / function pointer;
+   *  `data`: any other relocation. */
+  kind: 'call' | 'address' | 'data';
+  conditional?: boolean;
+  /** Source only: the chain of local macros through which the call was reached. */
+  viaMacros?: string[];
+}
+
+// ----------------------------------------------------------------------------------------
+// ELF facts (produced by analyzers/elf from elf/)
+// ----------------------------------------------------------------------------------------
+
+export interface ElfImport {
+  symbol: string;
+  /** Every reference, with the defined function that makes it (from relocation offsets). */
+  sites: ReferenceSite[];
+}
+
+export interface ElfFunction {
+  name: string;
+  section: string;
+  offset: number;
+  size: number;
+  global: boolean;
+}
+
+/** Calls and references between functions defined in the same binary. */
+export interface ElfInternalRef {
+  from: string;
+  to: string;
+  location: Location;
+  kind: 'call' | 'address' | 'data';
+}
+
+export interface ElfFileFacts {
+  analyzer: 'elf';
+  path: string;
+  /** sha256 of the file bytes */
+  hash?: string;
+  unitKind: Exclude<UnitKind, 'source'>;
+  elf: {
+    class: 32 | 64;
+    endian: 'little' | 'big';
+    type: string; // 'REL' | 'EXEC' | 'DYN' | ...
+    machine: string;
+  };
+  /** `.modinfo` in file order, every key=value pair. */
+  modinfo: { key: string; value: string }[];
+  licenses: string[];
+  importNs: string[];
+  depends: string[];
+  moduleName?: string;
+  vermagic?: string;
+  description?: string;
+  /** `__versions` entries. */
+  versions: { symbol: string; crc: number }[];
+  exports: ExportFact[];
+  imports: ElfImport[];
+  functions: ElfFunction[];
+  internalRefs: ElfInternalRef[];
+  /** Userspace only. */
+  dynamic?: { needed: string[]; interpreter?: string; imports: string[] };
+  /** Problems inside an otherwise readable file. */
+  warnings: ReadError[];
+}
+
+// ----------------------------------------------------------------------------------------
+// C facts (produced by analyzers/c)
+// ----------------------------------------------------------------------------------------
+
+export interface SpdxFact {
+  expression: string;
+  location: Location;
+  /** The spdx-expression-parse AST, when it parsed. */
+  parsed?: unknown;
+  /** Why it did not parse, or which identifiers are unknown. */
+  error?: string;
+}
+
+export type IncludeCategory = 'kernel' | 'uapi' | 'libc' | 'local';
+
+export interface IncludeFact {
+  target: string;
+  system: boolean; // <...> vs "..."
+  category: IncludeCategory;
+  location: Location;
+  conditional?: boolean;
+}
+
+export interface CFunction {
+  name: string;
+  static: boolean;
+  inline?: boolean;
+  location: Location; // start
+  endLine: number;
+  conditional?: boolean;
+}
+
+export interface CCall {
+  callee: string;
+  site: ReferenceSite; // site.location.function = enclosing function
+}
+
+export interface CMacro {
+  name: string;
+  params?: string[]; // undefined: object-like
+  body: string;
+  location: Location;
+  /** Names that the body calls (function-like use `name(`). */
+  calls: string[];
+}
+
+export interface CFileFacts {
+  analyzer: 'c';
+  path: string;
+  hash?: string;
+  spdx: SpdxFact[];
+  moduleLicenses: { value: string; location: Location; conditional?: boolean }[];
+  importNs: { namespace: string; location: Location }[];
+  exports: ExportFact[];
+  includes: IncludeFact[];
+  functions: CFunction[];
+  calls: CCall[];
+  /** Functions used as values: address taken, initialisers of function-pointer fields. */
+  addressTaken: CCall[];
+  macros: CMacro[];
+  /** Unparsable regions (tree-sitter ERROR / MISSING nodes) and other local problems. */
+  warnings: ReadError[];
+  hasMain: boolean;
+  /** Other `MODULE_*` macros seen (author, description), raw. */
+  moduleInfo?: { key: string; value: string; location: Location }[];
+}
+
+/** Build description read from Kbuild/Makefile (analyzers/c/kbuild). */
+export interface BuildFacts {
+  analyzer: 'kbuild';
+  path: string; // the Kbuild/Makefile
+  /** module name -> object files (paths relative to the makefile's directory, `.o`). */
+  modules: { name: string; objects: string[]; kind: 'obj-m' | 'obj-y'; location: Location }[];
+  /** A plain userspace Makefile (no kbuild variables, builds a program). */
+  userspacePrograms: { name: string; location: Location }[];
+  warnings: ReadError[];
+}
+
+export type FileFacts = ElfFileFacts | CFileFacts | BuildFacts;

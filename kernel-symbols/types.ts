@@ -1,0 +1,43 @@
+import type { ExportType } from '../analyzers/facts';
+
+/** One export of a kernel build, as Module.symvers lists it. */
+export interface KernelExport {
+  symbol: string;
+  type: ExportType;
+  /** Empty or absent when the export has no namespace. */
+  namespace?: string;
+  /** `vmlinux` or the path of the module without `.ko`, as in Module.symvers (e.g. `drivers/net/foo`). */
+  module: string;
+  crc?: number;
+}
+
+/** Where a database came from, so a report can say exactly what it was checked against. */
+export interface KernelDbMeta {
+  format: 'gplcheck-kernel-symbols';
+  formatVersion: number;
+  /** Short name used on the command line: `6.1`, `5.10`, `vendor-foo`. */
+  name: string;
+  /** Kernel release, e.g. `6.1.0-56-amd64`. */
+  kernel: string;
+  /** Upstream version series, e.g. `6.1`. */
+  version: string;
+  arch: string;
+  source: {
+    kind: 'debian-package' | 'module.symvers';
+    /** Debian package name and version, when it came from one. */
+    package?: string;
+    packageVersion?: string;
+    /** The Module.symvers path it was imported from (relative or as given). */
+    file?: string;
+    /** sha256 of the Module.symvers bytes. */
+    sha256?: string;
+  };
+  counts: { total: number; gpl: number; plain: number; namespaced: number; namespaces: number; vmlinux: number; modules: number };
+}
+
+export interface KernelSymbolDb {
+  readonly meta: KernelDbMeta;
+  lookup(symbol: string): KernelExport | undefined;
+  readonly size: number;
+  symbols(): Iterable<KernelExport>;
+}

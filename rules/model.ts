@@ -1,0 +1,58 @@
+/**
+ * The linked model: facts of every scanned file, grouped into units and linked against the
+ * kernel database and against each other. This is what rules read. Plain data.
+ */
+import type {
+  ExportFact,
+  ExportType,
+  FileFacts,
+  Location,
+  ReadError,
+  ReferenceSite,
+  UnitKind,
+} from '../analyzers/facts';
+import type { KernelDbMeta, KernelSymbolDb } from '../kernel-symbols/types';
+
+export type Evidence = 'source' | 'binary' | 'both';
+
+export interface LinkedImport {
+  symbol: string;
+  exportType: ExportType | 'unknown';
+  namespace?: string;
+  /** `vmlinux`, a kernel module path from the database, or the id of a scanned unit. */
+  provider?: string;
+  providerKind: 'kernel' | 'scanned' | 'unknown';
+  sites: ReferenceSite[];
+  evidence: Evidence;
+}
+
+export interface LicenseDecl {
+  value: string;
+  location: Location;
+}
+
+export interface Unit {
+  /** Module name for kernel modules (from .modinfo name= or the file name), else a path. */
+  id: string;
+  kind: UnitKind;
+  /** Every file that makes the unit (sources and binaries). */
+  paths: string[];
+  licenses: LicenseDecl[];
+  /** Exact `include/linux/license.h` test over every licence tag; false when none. */
+  gplCompatible: boolean;
+  importNs: string[];
+  exports: ExportFact[];
+  imports: LinkedImport[];
+  /** Functions defined in the unit (names), for function-level reasoning. */
+  functions: string[];
+  evidence: Evidence;
+}
+
+export interface LinkedModel {
+  units: Unit[];
+  /** unit id -> raw facts of its files */
+  facts: Map<string, FileFacts[]>;
+  database: KernelDbMeta;
+  db: KernelSymbolDb;
+  errors: ReadError[];
+}
