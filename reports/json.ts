@@ -1,0 +1,73 @@
+/** JSON report: a stable document described by reports/gplcheck-report.schema.json. */
+import type { Reporter, ScanResult } from './types';
+
+export const JSON_FORMAT_VERSION = 1;
+
+export function toJsonDocument(r: ScanResult): object {
+  return {
+    $schema: 'https://gplcheck.invalid/schemas/gplcheck-report-v1.json',
+    formatVersion: JSON_FORMAT_VERSION,
+    tool: r.tool,
+    database: {
+      name: r.database.name,
+      kernel: r.database.kernel,
+      version: r.database.version,
+      arch: r.database.arch,
+      source: r.database.source,
+    },
+    invocation: r.invocation,
+    inputs: r.inputs,
+    summary: {
+      files: r.stats.files,
+      analysed: r.stats.analysed,
+      units: r.units.length,
+      findings: r.findings.length,
+      bySeverity: countBy(r.findings.map((f) => f.severity)),
+      errors: r.errors.length,
+      warnings: r.warnings.length,
+    },
+    units: r.units.map((u) => ({
+      id: u.id,
+      path: u.paths[0],
+      paths: u.paths,
+      kind: u.kind,
+      evidence: u.evidence,
+      licenses: u.licenses.map((l) => l.value),
+      licenseLocations: u.licenses.map((l) => l.location),
+      gplCompatible: u.gplCompatible,
+      importNs: u.importNs,
+      exports: u.exports.map((e) => ({
+        symbol: e.symbol,
+        exportType: e.type,
+        ...(e.namespace ? { namespace: e.namespace } : {}),
+        location: e.location,
+      })),
+      imports: u.imports.map((i) => ({
+        symbol: i.symbol,
+        exportType: i.exportType,
+        ...(i.namespace ? { namespace: i.namespace } : {}),
+        provider: i.provider ?? null,
+        providerKind: i.providerKind,
+        evidence: i.evidence,
+        locations: i.sites.map((s) => s.location),
+      })),
+    })),
+    findings: r.findings,
+    errors: r.errors,
+    warnings: r.warnings,
+  };
+}
+
+function countBy(values: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
+
+const reporter: Reporter = {
+  name: 'json',
+  render(result) {
+    return JSON.stringify(toJsonDocument(result), null, 2) + '\n';
+  },
+};
+export default reporter;

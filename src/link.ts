@@ -1,0 +1,248 @@
+/**
+ * Linking: facts of every scanned file are grouped into units (a module's sources and its
+ * binary become one unit) and every reference is resolved, first against the exports of the
+ * other scanned units, then against the kernel database. Nothing here judges; rules do.
+ */
+import * as path from 'path';
+import type {
+  BuildFacts,
+  CFileFacts,
+  ElfFileFacts,
+  ExportFact,
+  FileFacts,
+  ReadError,
+  ReferenceSite,
+  UnitKind,
+} from '../analyzers/facts';
+import { groupSources } from '../analyzers/c';
+import { modpostGplCompatible } from '../kernel-symbols/licenses';
+import type { KernelSymbolDb } from '../kernel-symbols/types';
+import type { Evidence, LicenseDecl, LinkedImport, LinkedModel, Unit } from '../rules/model';
+
+interface Draft {
+  id: string;
+  kind: UnitKind;
+  paths: string[];
+  licenses: LicenseDecl[];
+  importNs: Set<string>;
+  exports: ExportFact[];
+  functions: Set<string>;
+  /** symbol -> sites, by evidence kind */
+  refs: Map<string, { source: ReferenceSite[]; binary: ReferenceSite[] }>;
+  facts: FileFacts[];
+  hasSource: boolean;
+  hasBinary: boolean;
+}
+
+function newDraft(id: string, kind: UnitKind): Draft {
+  return {
+    id,
+    kind,
+    paths: [],
+    licenses: [],
+    importNs: new Set(),
+    exports: [],
+    functions: new Set(),
+    refs: new Map(),
+    facts: [],
+    hasSource: false,
+    hasBinary: false,
+  };
+}
+
+function addRef(d: Draft, symbol: string, site: ReferenceSite, where: 'source' | 'binary'): void {
+  let r = d.refs.get(symbol);
+  if (!r) {
+    r = { source: [], binary: [] };
+    d.refs.set(symbol, r);
+  }
+  r[where].push(site);
+}
+
+/** The same tag seen in a module's source and in its binary is one tag; the source line,
+ *  being the more precise evidence, is kept. */
+function addLicense(d: Draft, decl: LicenseDecl): void {
+  const same = d.licenses.findIndex((l) => l.value === decl.value && l.location.path !== decl.location.path);
+  if (same < 0) d.licenses.push(decl);
+  else if (decl.location.line !== undefined && d.licenses[same].location.line === undefined) d.licenses[same] = decl;
+}
+
+function stripExt(p: string): string {
+  return path.basename(p).replace(/\.(ko|o|mod\.o)$/, '').replace(/\.mod$/, '');
+}
+
+function addElf(d: Draft, f: ElfFileFacts): void {
+  d.paths.push(f.path);
+  d.facts.push(f);
+  d.hasBinary = true;
+  for (const l of f.licenses) addLicense(d, { value: l, location: { path: f.path, section: '.modinfo' } });
+  for (const ns of f.importNs) d.importNs.add(ns);
+  d.exports.push(...f.exports);
+  for (const fn of f.functions) d.functions.add(fn.name);
+  for (const imp of f.imports) {
+    if (imp.sites.length === 0) {
+      addRef(d, imp.symbol, { location: { path: f.path, section: '.symtab' }, kind: 'data' }, 'binary');
+    } else for (const s of imp.sites) addRef(d, imp.symbol, s, 'binary');
+  }
+}
+
+function addSource(d: Draft, f: CFileFacts): void {
+  d.paths.push(f.path);
+  d.facts.push(f);
+  d.hasSource = true;
+  for (const l of f.moduleLicenses) addLicense(d, { value: l.value, location: l.location });
+  for (const ns of f.importNs) d.importNs.add(ns.namespace);
+  d.exports.push(...f.exports);
+  for (const fn of f.functions) d.functions.add(fn.name);
+}
+
+/** Source references are added after all files of a unit are in, so that calls to the
+ *  unit's own functions and macros stay internal. */
+function addSourceRefs(d: Draft): void {
+  const macros = new Set<string>();
+  for (const f of d.facts) if (f.analyzer === 'c') for (const m of f.macros) macros.add(m.name);
+  for (const f of d.facts) {
+    if (f.analyzer !== 'c') continue;
+    for (const c of f.calls) {
+      if (d.functions.has(c.callee) || macros.has(c.callee)) continue;
+      addRef(d, c.callee, c.site, 'source');
+    }
+    for (const c of f.addressTaken) {
+      if (d.functions.has(c.callee)) continue;
+      addRef(d, c.callee, c.site, 'source');
+    }
+  }
+}
+
+function sourceUnitKind(files: CFileFacts[], builds: BuildFacts[], name: string, isModule: boolean): UnitKind {
+  const userspace =
+    files.some((f) => f.hasMain) ||
+    builds.some((b) => b.userspacePrograms.some((p) => p.name === name));
+  if (userspace && !files.some((f) => f.moduleLicenses.length > 0)) return 'userspace';
+  if (isModule || files.some((f) => f.moduleLicenses.length > 0)) return 'kernel-module';
+  return 'source';
+}
+
+export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadError[]): LinkedModel {
+  const elfs = allFacts.filter((f): f is ElfFileFacts => f.analyzer === 'elf');
+  const cs = allFacts.filter((f): f is CFileFacts => f.analyzer === 'c');
+  const builds = allFacts.filter((f): f is BuildFacts => f.analyzer === 'kbuild');
+
+  const drafts = new Map<string, Draft>();
+  const uniqueId = (want: string): string => {
+    if (!drafts.has(want)) return want;
+    for (let i = 2; ; i++) if (!drafts.has(`${want}#${i}`)) return `${want}#${i}`;
+  };
+
+  // 1. Source groups.
+  const byPath = new Map(cs.map((f) => [f.path, f]));
+  const groups = groupSources(
+    cs.map((f) => f.path),
+    builds,
+  );
+  const sourceUnitByName = new Map<string, Draft>();
+  for (const g of groups) {
+    const files = g.files.map((p) => byPath.get(p)).filter((f): f is CFileFacts => !!f);
+    if (files.length === 0) continue;
+    const kind = sourceUnitKind(files, builds, g.name, g.kind === 'module');
+    const d = newDraft(uniqueId(g.name), kind);
+    for (const f of files) addSource(d, f);
+    drafts.set(d.id, d);
+    if (kind === 'kernel-module') sourceUnitByName.set(g.name, d);
+  }
+
+  // 2. Binaries. A module's parts left by kbuild next to its .ko (foo.o, foo.mod.o) belong to it.
+  const koByDirName = new Map<string, Draft>();
+  const sortedElfs = [...elfs].sort((a, b) => rank(a) - rank(b) || (a.path < b.path ? -1 : 1));
+  for (const f of sortedElfs) {
+    const key = path.join(path.dirname(f.path), stripExt(f.path));
+    const owner = koByDirName.get(key);
+    if (owner && f.unitKind !== 'userspace' && !f.path.endsWith('.ko')) {
+      owner.paths.push(f.path); // evidence is already in the linked .ko
+      continue;
+    }
+    const name = f.moduleName ?? stripExt(f.path);
+    const src = f.unitKind === 'kernel-module' ? sourceUnitByName.get(name) : undefined;
+    let d: Draft;
+    if (src && !src.hasBinary) {
+      d = src;
+    } else {
+      d = newDraft(uniqueId(f.unitKind === 'userspace' ? f.path : name), f.unitKind);
+      drafts.set(d.id, d);
+    }
+    addElf(d, f);
+    if (f.path.endsWith('.ko')) koByDirName.set(key, d);
+  }
+  for (const d of drafts.values()) if (d.hasSource) addSourceRefs(d);
+
+  // 3. Exports of scanned units, for resolution across the scanned set.
+  const scannedExports = new Map<string, { unit: string; exp: ExportFact }>();
+  for (const d of drafts.values()) {
+    for (const e of d.exports) {
+      if (!scannedExports.has(e.symbol)) scannedExports.set(e.symbol, { unit: d.id, exp: e });
+    }
+  }
+
+  // 4. Resolve.
+  const units: Unit[] = [];
+  const facts = new Map<string, FileFacts[]>();
+  for (const d of drafts.values()) {
+    const imports: LinkedImport[] = [];
+    for (const [symbol, r] of [...d.refs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+      if (d.functions.has(symbol) && d.hasBinary && r.binary.length === 0) continue;
+      const evidence: Evidence = r.source.length && r.binary.length ? 'both' : r.binary.length ? 'binary' : 'source';
+      const sites = [...r.binary, ...r.source];
+      const scanned = scannedExports.get(symbol);
+      if (scanned && scanned.unit !== d.id) {
+        imports.push({
+          symbol,
+          exportType: scanned.exp.type,
+          ...(scanned.exp.namespace ? { namespace: scanned.exp.namespace } : {}),
+          provider: scanned.unit,
+          providerKind: 'scanned',
+          sites,
+          evidence,
+        });
+        continue;
+      }
+      if (scanned) continue; // the unit's own export: internal
+      const k = db.lookup(symbol);
+      if (k) {
+        imports.push({
+          symbol,
+          exportType: k.type,
+          ...(k.namespace ? { namespace: k.namespace } : {}),
+          provider: k.module,
+          providerKind: 'kernel',
+          sites,
+          evidence,
+        });
+      } else {
+        imports.push({ symbol, exportType: 'unknown', providerKind: 'unknown', sites, evidence });
+      }
+    }
+    const unit: Unit = {
+      id: d.id,
+      kind: d.kind,
+      paths: d.paths,
+      licenses: d.licenses,
+      gplCompatible: modpostGplCompatible(d.licenses.map((l) => l.value)),
+      importNs: [...d.importNs].sort(),
+      exports: d.exports,
+      imports,
+      functions: [...d.functions].sort(),
+      evidence: d.hasSource && d.hasBinary ? 'both' : d.hasBinary ? 'binary' : 'source',
+    };
+    units.push(unit);
+    facts.set(d.id, d.facts);
+  }
+  units.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { units, facts, database: db.meta, db, errors };
+}
+
+/** Linked modules first, so that their parts fold into them. */
+function rank(f: ElfFileFacts): number {
+  if (f.path.endsWith('.ko')) return 0;
+  if (f.path.endsWith('.mod.o')) return 2;
+  return 1;
+}
