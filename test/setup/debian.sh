@@ -55,7 +55,7 @@ debian_unpack() {
     (
       cd "$GPLCHECK_CACHE/debian/debs"
       flock "$GPLCHECK_CACHE/debian/.lock-$pkg" bash -c "
-        ls ${pkg}_*.deb >/dev/null 2>&1 || apt-get download -qq '$pkg' >/dev/null
+        ls ${pkg}_*.deb >/dev/null 2>&1 || apt-get -o APT::Sandbox::User=root download -qq '$pkg' >/dev/null
       "
     )
     local deb; deb="$(ls -t "$GPLCHECK_CACHE/debian/debs/${pkg}"_*.deb | head -n1)"
