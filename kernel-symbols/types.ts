@@ -9,6 +9,11 @@ export interface KernelExport {
   /** `vmlinux` or the path of the module without `.ko`, as in Module.symvers (e.g. `drivers/net/foo`). */
   module: string;
   crc?: number;
+  /**
+   * `EXPORT_SYMBOL_FOR_MODULES` (6.16+): the in-tree modules allowed to use the export,
+   * parsed from a `module:a,b` namespace column (the raw column stays in `namespace`).
+   */
+  forModules?: string[];
 }
 
 /** Where a database came from, so a report can say exactly what it was checked against. */
@@ -27,6 +32,8 @@ export interface KernelDbMeta {
     /** Debian package name and version, when it came from one. */
     package?: string;
     packageVersion?: string;
+    /** Debian suite the package was taken from, e.g. `bookworm-security`. */
+    suite?: string;
     /** The Module.symvers path it was imported from (relative or as given). */
     file?: string;
     /** sha256 of the Module.symvers bytes. */
