@@ -310,7 +310,7 @@ export function isCallRelocation(machine: number, type: number): boolean {
     case EM_386: return type === R_386_PLT32;
     case EM_AARCH64: return type === 282 || type === 283;
     case EM_ARM: return type === 1 || type === 10 || type === 28 || type === 29 || type === 30;
-    case EM_PPC: return type === 10 || type === 18;
+    case EM_PPC: return type === 10 || type === 18 || type === 23;
     case EM_PPC64: return type === 10 || type === 116;
     case EM_S390: return type === 20 || type === 18;
     case EM_RISCV: return type === 17 || type === 18 || type === 19;
