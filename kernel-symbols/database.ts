@@ -139,8 +139,7 @@ function loadFile(p: string, useCache: boolean): MapKernelSymbolDb {
   }
   let db: MapKernelSymbolDb;
   if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) {
-    const decoded = decodeDatabase(data, p);
-    db = new MapKernelSymbolDb(decoded.meta, decoded.symbols(), p);
+    db = decodeDatabase(data, p, true);
   } else {
     // Not one of ours: read it as a Module.symvers, named after its directory.
     const dirName = path.basename(path.dirname(p)).replace(/[^A-Za-z0-9._+-]/g, '_').replace(/^[^A-Za-z0-9]+/, '');

@@ -145,8 +145,11 @@ export class MapKernelSymbolDb implements KernelSymbolDb {
   }
 }
 
-/** Parses a whole database file's contents; exports come out frozen (they are shared). */
-export function decodeDatabase(data: Buffer, file: string): MapKernelSymbolDb {
+/**
+ * Parses a whole database file's contents (`file` names it in errors, and is kept as the
+ * database's `path` when `recordPath`); exports come out frozen (they are shared).
+ */
+export function decodeDatabase(data: Buffer, file: string, recordPath = false): MapKernelSymbolDb {
   const text = unzip(data, file);
   const nl = text.indexOf('\n');
   if (nl < 0) throw new DatabaseFormatError(file, 'truncated: no body after the header');
@@ -195,5 +198,5 @@ export function decodeDatabase(data: Buffer, file: string): MapKernelSymbolDb {
       list[i] = Object.freeze(e);
     }
   }
-  return new MapKernelSymbolDb(meta, list);
+  return new MapKernelSymbolDb(meta, list, recordPath ? file : undefined);
 }

@@ -2,8 +2,11 @@
  * History of exports across kernel versions: for one symbol, its export type (GPL-only,
  * plain or absent) and namespace in every known database, in version order, and phrases
  * for reports such as "plain in 5.10, GPL-only since 6.1" or "removed in 6.12".
+ * "Removed"/"absent" means that kernel build does not export the symbol (it may still exist
+ * unexported, or not be built in that configuration); "added" likewise.
  */
 import { type DatabaseDirs, findDatabases, loadDatabase, compareVersions } from './database';
+import { forModules } from './symvers';
 import type { KernelSymbolDb } from './types';
 
 export type ExportStatus = 'gpl' | 'plain' | 'absent';
@@ -93,15 +96,22 @@ export function describeStatus(h: SymbolHistory): string {
   return parts.join(', ');
 }
 
+/** `CXL` -> "namespace CXL"; `module:kvm,kvm-amd` (EXPORT_SYMBOL_FOR_MODULES) -> "restricted to kvm, kvm-amd". */
+function nsWord(ns: string): string {
+  if (ns === '') return 'no namespace';
+  const mods = forModules(ns);
+  return mods ? `restricted to ${mods.join(', ')}` : `namespace ${ns}`;
+}
+
 /** Namespace changes as a phrase ("namespace CXL since 6.12", "no namespace in 5.10, USB_STORAGE in 6.1 and 6.12"); '' when unchanged. */
 export function describeNamespace(h: SymbolHistory): string {
   if (!h.namespaceChanged) return '';
   const present = h.states.filter((s) => s.status !== 'absent');
   const rs = runs(present, (s) => s.namespace ?? '');
   if (rs.length === 2 && rs[0].value === '' && rs[1].labels[rs[1].labels.length - 1] === present[present.length - 1].name) {
-    return `namespace ${rs[1].value} since ${rs[1].labels[0]}`;
+    return `${nsWord(rs[1].value)} since ${rs[1].labels[0]}`;
   }
-  return rs.map((r) => `${r.value ? `namespace ${r.value}` : 'no namespace'} in ${span(r.labels)}`).join(', ');
+  return rs.map((r) => `${nsWord(r.value)} in ${span(r.labels)}`).join(', ');
 }
 
 /** Both phrases, e.g. "plain in 5.10, GPL-only since 6.1; namespace FOO since 6.12". */
