@@ -22,6 +22,8 @@ export interface Location {
 export interface ReadError {
   path: string;
   message: string;
+  /** Where in the file, when the problem is local (e.g. an unparsable region of a source). */
+  location?: Location;
 }
 
 export type UnitKind = 'kernel-module' | 'object' | 'userspace' | 'source';
@@ -50,6 +52,9 @@ export interface ReferenceSite {
   conditional?: boolean;
   /** Source only: the chain of local macros through which the call was reached. */
   viaMacros?: string[];
+  /** Source only: found by the lexical fallback inside a region the parser could not read
+   *  (or in the arguments of a macro invocation), not from the syntax tree. */
+  lexical?: boolean;
 }
 
 // ----------------------------------------------------------------------------------------
@@ -131,6 +136,8 @@ export interface IncludeFact {
   category: IncludeCategory;
   location: Location;
   conditional?: boolean;
+  /** Path of the included file when a group step found it among the scanned files. */
+  resolved?: string;
 }
 
 export interface CFunction {
@@ -145,6 +152,10 @@ export interface CFunction {
 export interface CCall {
   callee: string;
   site: ReferenceSite; // site.location.function = enclosing function
+  /** addressTaken only: the name is not known in the file to be a function (it is used where
+   *  function pointers usually go: `&name`, `.field = name`, `{ name, ... }`); link it only if
+   *  the kernel database says it is a function. */
+  guess?: boolean;
 }
 
 export interface CMacro {
@@ -154,6 +165,7 @@ export interface CMacro {
   location: Location;
   /** Names that the body calls (function-like use `name(`). */
   calls: string[];
+  conditional?: boolean;
 }
 
 export interface CFileFacts {
@@ -162,7 +174,7 @@ export interface CFileFacts {
   hash?: string;
   spdx: SpdxFact[];
   moduleLicenses: { value: string; location: Location; conditional?: boolean }[];
-  importNs: { namespace: string; location: Location }[];
+  importNs: { namespace: string; location: Location; conditional?: boolean }[];
   exports: ExportFact[];
   includes: IncludeFact[];
   functions: CFunction[];
@@ -175,6 +187,9 @@ export interface CFileFacts {
   hasMain: boolean;
   /** Other `MODULE_*` macros seen (author, description), raw. */
   moduleInfo?: { key: string; value: string; location: Location }[];
+  /** What the file looks like (analyzers/c/includes.ts): kernel code, a userspace program/library
+   *  source, or no sign either way. Decides whether `<linux/...>` is the UAPI copy. */
+  looksLike?: 'kernel' | 'userspace' | 'unknown';
 }
 
 /** Build description read from Kbuild/Makefile (analyzers/c/kbuild). */
