@@ -96,6 +96,7 @@ export class ElfFile {
   private readonly relocs = new Map<number, RelocationTable | null>();
   private readonly memo = new Map<string, unknown>();
   private droppedWarnings = 0;
+  private readonly warningMessages = new Set<string>();
 
   constructor(
     readonly path: string,
@@ -171,6 +172,9 @@ export class ElfFile {
   }
 
   addWarning(e: ElfFormatError): void {
+    // The same damage can be met by several decoders (a section whose bytes are missing).
+    if (this.warningMessages.has(e.message)) return;
+    this.warningMessages.add(e.message);
     if (this.warnings.length < MAX_WARNINGS) this.warnings.push(e);
     else if (this.droppedWarnings++ === 0) {
       this.warnings.push(new ElfFormatError(this.path, `more than ${MAX_WARNINGS} problems; the rest are not listed`));

@@ -220,7 +220,8 @@ function mergedExports(file: ElfFile, sec: ElfSection, gplOnly: boolean, out: Ke
   for (let i = 0; i < count; i++) {
     const o = i * ent;
     file.guard(() => {
-      let name = r.string(o + w, w, prel, `entry at offset ${hex(o)}: name`);
+      // The name string is what the loader matches; the value's symbol is the fallback.
+      let name = file.guard(() => r.string(o + w, w, prel, `entry at offset ${hex(o)}: name`), undefined);
       if (name === undefined || name === '') {
         name = r.symbolAt(o);
         if (!name) {
@@ -228,7 +229,7 @@ function mergedExports(file: ElfFile, sec: ElfSection, gplOnly: boolean, out: Ke
           return;
         }
       }
-      const ns = r.string(o + 2 * w, w, prel, `entry at offset ${hex(o)}: namespace`) ?? '';
+      const ns = file.guard(() => r.string(o + 2 * w, w, prel, `entry at offset ${hex(o)}: namespace`), undefined) ?? '';
       const e: KernelExport = { symbol: name, gplOnly, namespace: ns, section: sec.name, sectionIndex: sec.index, offset: o, layout: 'merged' };
       if (crcs) e.crc = file.le ? crcs.readUInt32LE(i * 4) : crcs.readUInt32BE(i * 4);
       out.push(e);
