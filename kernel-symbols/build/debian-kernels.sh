@@ -146,30 +146,27 @@ fetch() {
   own_apt_opts
   own_apt_update
   mkdir -p "$GPLCHECK_CACHE/debian/debs"
-  local spec="$pkg"; [ -n "$version" ] && spec="$pkg=$version"
+  local spec="$pkg" want="${pkg}_"
+  if [ -n "$version" ]; then spec="$pkg=$version"; want="${pkg}_${version//:/%3a}_"; fi
+  # One lock per package for download and unpack; re-check inside, another process may have done it.
   (
-    cd "$GPLCHECK_CACHE/debian/debs"
     flock 9
-    if [ -n "$version" ]; then want="${pkg}_${version//:/%3a}_"; else want="${pkg}_"; fi
+    if [ -f "$dir/.unpacked" ] && { [ -z "$version" ] || [ "$(cat "$dir/.version")" = "$version" ]; }; then exit 0; fi
+    cd "$GPLCHECK_CACHE/debian/debs"
     if ! ls "$want"*.deb >/dev/null 2>&1; then
-      if ! apt-get "${OWN_APT[@]}" -qq download "$spec" >/dev/null 2>"$APT_DIR/download.err"; then
+      if ! apt-get "${OWN_APT[@]}" -qq download "$spec" >/dev/null 2>"$APT_DIR/download-$pkg.err"; then
         # Lists may be stale (security updates replace packages): refresh once and retry.
         own_apt_update force
-        apt-get "${OWN_APT[@]}" -qq download "$spec" >/dev/null 2>"$APT_DIR/download.err" || {
-          echo "cannot download $spec from the bullseye/trixie archives:" >&2; cat "$APT_DIR/download.err" >&2; exit 1; }
+        apt-get "${OWN_APT[@]}" -qq download "$spec" >/dev/null 2>"$APT_DIR/download-$pkg.err" || {
+          echo "cannot download $spec from the bullseye/trixie archives:" >&2; cat "$APT_DIR/download-$pkg.err" >&2; exit 1; }
       fi
     fi
-  ) 9>"$GPLCHECK_CACHE/debian/.lock-$pkg"
-  local deb
-  if [ -n "$version" ]; then deb="$(ls -t "$GPLCHECK_CACHE/debian/debs/${pkg}_${version//:/%3a}_"*.deb | head -n1)"
-  else deb="$(ls -t "$GPLCHECK_CACHE/debian/debs/${pkg}_"*.deb | head -n1)"; fi
-  (
-    flock 9
+    deb="$(ls -t "$want"*.deb | head -n1)"
     rm -rf "$dir"; mkdir -p "$dir"
     dpkg -x "$deb" "$dir"
     dpkg-deb -f "$deb" Version > "$dir/.version"
     touch "$dir/.unpacked"
-  ) 9>"$GPLCHECK_CACHE/debian/.lock-unpack-$pkg"
+  ) 9>"$GPLCHECK_CACHE/debian/.lock-$pkg"
   echo "$dir"
 }
 
