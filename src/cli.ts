@@ -88,7 +88,7 @@ Exit codes: 0 nothing reached --fail-on; 1 a finding did; 2 usage error or no in
     .argument('<Module.symvers>', 'path to a Module.symvers file')
     .requiredOption('--name <name>', 'name to use with --symbols')
     .option('--kernel <release>', 'kernel release it belongs to, e.g. 6.1.0-56-amd64')
-    .option('--arch <arch>', 'architecture', 'x86_64')
+    .option('--arch <arch>', 'architecture in Debian\'s naming (amd64, arm64, …); inferred from the release when omitted')
     .action((file: string, opts) => {
       const meta = importSymvers(file, { name: opts.name, kernel: opts.kernel, arch: opts.arch });
       process.stdout.write(`imported ${meta.counts.total} exports (${meta.counts.gpl} GPL-only) as '${meta.name}'\n`);

@@ -46,24 +46,24 @@ install_headers() {
   echo "$abi"
 }
 
-# Download a package (.deb) and unpack it; prints the directory.
+# Download a package (.deb) and unpack it; prints the directory. The whole step runs under a
+# per-package lock, so parallel callers neither download twice nor unpack over each other.
 debian_unpack() {
   local pkg="$1" dir="$GPLCHECK_CACHE/debian/$1"
-  if [ ! -f "$dir/.unpacked" ]; then
-    apt_ready
-    mkdir -p "$GPLCHECK_CACHE/debian/debs"
-    (
+  apt_ready
+  mkdir -p "$GPLCHECK_CACHE/debian/debs"
+  (
+    flock 9
+    if [ ! -f "$dir/.unpacked" ]; then
       cd "$GPLCHECK_CACHE/debian/debs"
-      flock "$GPLCHECK_CACHE/debian/.lock-$pkg" bash -c "
-        ls ${pkg}_*.deb >/dev/null 2>&1 || apt-get -o APT::Sandbox::User=root download -qq '$pkg' >/dev/null
-      "
-    )
-    local deb; deb="$(ls -t "$GPLCHECK_CACHE/debian/debs/${pkg}"_*.deb | head -n1)"
-    rm -rf "$dir"; mkdir -p "$dir"
-    dpkg -x "$deb" "$dir"
-    dpkg-deb -f "$deb" Version > "$dir/.version"
-    touch "$dir/.unpacked"
-  fi
+      ls "${pkg}"_*.deb >/dev/null 2>&1 || apt-get -o APT::Sandbox::User=root download -qq "$pkg" >/dev/null
+      deb="$(ls -t "$GPLCHECK_CACHE/debian/debs/${pkg}"_*.deb | head -n1)"
+      rm -rf "$dir"; mkdir -p "$dir"
+      dpkg -x "$deb" "$dir"
+      dpkg-deb -f "$deb" Version > "$dir/.version"
+      touch "$dir/.unpacked"
+    fi
+  ) 9>"$GPLCHECK_CACHE/debian/.lock-$pkg"
   echo "$dir"
 }
 

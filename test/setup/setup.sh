@@ -18,4 +18,5 @@ apt_install \
   qemu-system-x86 busybox-static cpio xz-utils zstd
 # Packages read by the end-to-end tests (unpacked, not installed).
 debian_unpack "linux-image-$abi-amd64-unsigned" >/dev/null
+debian_unpack "linux-headers-$abi-amd64" >/dev/null
 echo "setup: done"
