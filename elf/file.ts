@@ -92,6 +92,7 @@ export class ElfFile {
   readonly le: boolean;
 
   private byName: Map<string, ElfSection> | undefined;
+  private relocByTarget: Map<number, ElfSection[]> | undefined;
   private readonly symtabs = new Map<number, SymbolTable | null>();
   private readonly relocs = new Map<number, RelocationTable | null>();
   private readonly memo = new Map<string, unknown>();
@@ -412,12 +413,20 @@ export class ElfFile {
 
   /** The relocation sections that apply to section `target` (by sh_info). */
   relocationsFor(target: ElfSection): RelocationTable[] {
-    const out: RelocationTable[] = [];
-    for (const s of this.sections) {
-      if ((s.type === SHT_RELA || s.type === SHT_REL) && s.info === target.index && target.index !== 0) {
-        const t = this.relocations(s);
-        if (t) out.push(t);
+    if (!this.relocByTarget) {
+      this.relocByTarget = new Map();
+      for (const s of this.sections) {
+        if ((s.type === SHT_RELA || s.type === SHT_REL) && s.info !== 0) {
+          const l = this.relocByTarget.get(s.info);
+          if (l) l.push(s);
+          else this.relocByTarget.set(s.info, [s]);
+        }
       }
+    }
+    const out: RelocationTable[] = [];
+    for (const s of this.relocByTarget.get(target.index) ?? []) {
+      const t = this.relocations(s);
+      if (t) out.push(t);
     }
     return out;
   }
