@@ -44,7 +44,7 @@ gcc "${COMMON[@]}" -c "$SRC/cross/toyarch.c" -o "$OUT/toyarch-x86_64.o"
 BUILD="$(mktemp -d)"
 trap 'rm -rf "$BUILD"' EXIT
 cp "$SRC/kmod/toyexp.c" "$SRC/kmod/Kbuild" "$BUILD/"
-make -s -C "/lib/modules/$ABI-amd64/build" M="$BUILD" modules >/dev/null 2>"$BUILD/make.log" || { cat "$BUILD/make.log" >&2; exit 1; }
+make -s -C "/lib/modules/$ABI-amd64/build" M="$BUILD" KCFLAGS="-ffile-prefix-map=$BUILD/=" modules >/dev/null 2>"$BUILD/make.log" || { cat "$BUILD/make.log" >&2; exit 1; }
 # Debian ships its modules without debug info (INSTALL_MOD_STRIP); so do we. This keeps the
 # symbol table and every relocation section except those of .debug_*.
 objcopy --strip-debug "$BUILD/toyexp.o" "$OUT/toyexp.o"
