@@ -9,6 +9,10 @@
  *   resolved through `.rela__ksymtab` / `.rela__ksymtab_gpl`; CRCs in `__kcrctab[_gpl]`.
  * With CONFIG_HAVE_ARCH_PREL32_RELOCATIONS (x86-64, arm64, powerpc64...) the fields are 32-bit
  * place-relative offsets (12-byte entries); otherwise pointers (3 x pointer size).
+ * Linux 6.5+ objects carry `.export_symbol` instead (entries `__export_symbol_SYM:` .asciz
+ * licence ("GPL" or ""), .asciz namespace, aligned pointer to SYM); modpost turns them into the
+ * same merged tables in the `.ko`. A namespace `module:a,b` (EXPORT_SYMBOL_GPL_FOR_MODULES, 6.16)
+ * is reported as `forModules`.
  * This module knows nothing of licences: `gplOnly` only says which table an export is in.
  */
 import { EM_AARCH64, EM_PPC64, EM_X86_64, ET_REL, SHT_NOBITS } from './constants';
@@ -39,7 +43,9 @@ export interface KernelExport {
   sectionIndex: number;
   offset: number;
   /** Merged `__ksymtab*` of a linked module, or per-symbol `___ksymtab*+SYM` sections of an object. */
-  layout: 'merged' | 'per-symbol';
+  layout: 'merged' | 'per-symbol' | 'export_symbol';
+  /** `EXPORT_SYMBOL_GPL_FOR_MODULES`: the modules allowed to use it (namespace `module:...`). */
+  forModules?: string[];
   /** From `__kcrctab[_gpl]` when the module carries one entry per export. */
   crc?: number;
 }
@@ -230,7 +236,7 @@ function mergedExports(file: ElfFile, sec: ElfSection, gplOnly: boolean, out: Ke
         }
       }
       const ns = file.guard(() => r.string(o + 2 * w, w, prel, `entry at offset ${hex(o)}: namespace`), undefined) ?? '';
-      const e: KernelExport = { symbol: name, gplOnly, namespace: ns, section: sec.name, sectionIndex: sec.index, offset: o, layout: 'merged' };
+      const e = withNamespace({ symbol: name, gplOnly, namespace: ns, section: sec.name, sectionIndex: sec.index, offset: o, layout: 'merged' });
       if (crcs) e.crc = file.le ? crcs.readUInt32LE(i * 4) : crcs.readUInt32BE(i * 4);
       out.push(e);
     }, undefined);
@@ -262,7 +268,7 @@ function perSymbolExport(file: ElfFile, sec: ElfSection, symbol: string, gplOnly
   } else if (size < 2 * w) {
     file.warn(`size ${hex(size)} is too small for a struct kernel_symbol (${hex(3 * w)})`, sec, 0);
   }
-  out.push({ symbol, gplOnly, namespace, section: sec.name, sectionIndex: sec.index, offset: 0, layout: 'per-symbol' });
+  out.push(withNamespace({ symbol, gplOnly, namespace, section: sec.name, sectionIndex: sec.index, offset: 0, layout: 'per-symbol' }));
 }
 
 function nsFromLabel(file: ElfFile, symbol: string): string | undefined {
@@ -279,11 +285,70 @@ function nsFromLabel(file: ElfFile, symbol: string): string | undefined {
 }
 
 /** Every export of the file: merged tables of a linked module and per-symbol sections of an object. */
+/** Linux 6.5+ `.export_symbol` of an object file. */
+function exportSymbolSection(file: ElfFile, sec: ElfSection, out: KernelExport[]): void {
+  const data = file.sectionData(sec);
+  const w = file.is64 ? 8 : 4;
+  const relocs = file.relocationsFor(sec).map((t) => ({ t, m: t.byOffset() }));
+  // Entry labels `__export_symbol_SYM` by offset.
+  const labels = new Map<number, string>();
+  const st = file.symbols();
+  if (st) {
+    for (let i = 1; i < st.count; i++) {
+      if (st.shndx[i] !== sec.index) continue;
+      const n = st.name(i);
+      if (n.startsWith('__export_symbol_')) labels.set(file.header.type === ET_REL ? st.value[i] : st.value[i] - sec.addr, n.slice(16));
+    }
+  }
+  let pos = 0;
+  while (pos < data.length) {
+    const start = pos;
+    const licEnd = data.indexOf(0, pos);
+    const nsEnd = licEnd < 0 ? -1 : data.indexOf(0, licEnd + 1);
+    if (nsEnd < 0) {
+      file.warn(`entry at offset ${hex(start)}: licence and namespace strings are not NUL-terminated`, sec, start);
+      return;
+    }
+    const licence = data.toString('latin1', pos, licEnd);
+    const ns = data.toString('latin1', licEnd + 1, nsEnd);
+    const ref = Math.ceil((nsEnd + 1) / w) * w;
+    if (ref + w > data.length) {
+      file.warn(`entry at offset ${hex(start)} lies past the end of the section (size ${hex(data.length)})`, sec, start);
+      return;
+    }
+    pos = ref + w;
+    let symbol = labels.get(start);
+    if (symbol === undefined) {
+      for (const { t, m } of relocs) {
+        const i = m.get(ref);
+        if (i !== undefined && t.symbols && t.sym[i] !== 0 && !t.symbols.isSection(t.sym[i])) symbol = t.symbols.name(t.sym[i]);
+      }
+    }
+    if (!symbol) {
+      file.warn(`entry at offset ${hex(start)}: no __export_symbol_ label and no relocation names the exported symbol`, sec, start);
+      continue;
+    }
+    if (licence !== '' && licence !== 'GPL') file.warn(`entry at offset ${hex(start)} (${symbol}): unknown licence marker ${JSON.stringify(licence)}`, sec, start);
+    out.push(withNamespace({ symbol, gplOnly: licence === 'GPL', namespace: ns, section: sec.name, sectionIndex: sec.index, offset: start, layout: 'export_symbol' }));
+  }
+}
+
+/** Splits an EXPORT_SYMBOL_*_FOR_MODULES `module:a,b` namespace into `forModules`. */
+function withNamespace(e: KernelExport): KernelExport {
+  if (e.namespace.startsWith('module:')) {
+    e.forModules = e.namespace.slice(7).split(',').filter((m) => m);
+    e.namespace = '';
+  }
+  return e;
+}
+
 export function readKernelExports(file: ElfFile): KernelExport[] {
   const out: KernelExport[] = [];
   for (const s of file.sections) {
     const n = s.name;
-    if (n === '__ksymtab' || n === '__ksymtab_gpl') {
+    if (n === '.export_symbol') {
+      file.guard(() => exportSymbolSection(file, s, out), undefined);
+    } else if (n === '__ksymtab' || n === '__ksymtab_gpl') {
       file.guard(() => mergedExports(file, s, n === '__ksymtab_gpl', out), undefined);
     } else if (n.startsWith('___ksymtab')) {
       const plus = n.indexOf('+');

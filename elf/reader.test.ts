@@ -15,7 +15,7 @@ import {
 const TD = path.join(__dirname, 'testdata');
 const FILES = [
   'hello.o', 'hello', 'libtoy.so', 'toyarch-x86_64.o', 'toyarch-i386.o', 'toyarch-ppc.o',
-  'toyarch-s390x.o', 'toyexp.o', 'toyexp.ko',
+  'toyarch-s390x.o', 'toyexp.o', 'toyexp.ko', 'exports65-x86_64.o', 'exports65-i386.o', 'exports65-s390x.o',
 ];
 
 function open(name: string): ElfFile {
@@ -182,6 +182,22 @@ describe('kernel module sections', () => {
     expect(names.has('module_layout')).toBe(true);
     for (const u of nmUndefined(path.join(TD, 'toyexp.ko'))) expect(names).toContain(u);
     for (const v of f.versions()) expect(v.crc).toBeGreaterThan(0);
+  });
+
+  test.each(['exports65-x86_64.o', 'exports65-i386.o', 'exports65-s390x.o'])('Linux 6.5+ .export_symbol layout: %s', (name) => {
+    const f = open(name);
+    expect(f.kernelExports().map((e) => [e.symbol, e.gplOnly, e.namespace, e.forModules, e.layout])).toEqual([
+      ['e65_plain', false, '', undefined, 'export_symbol'],
+      ['e65_gpl', true, '', undefined, 'export_symbol'],
+      ['e65_counter', false, 'E65_DATA', undefined, 'export_symbol'],
+      ['e65_ns', true, 'E65_NS', undefined, 'export_symbol'],
+      ['e65_for_kvm', true, '', ['kvm', 'kvm_amd'], 'export_symbol'],
+    ]);
+    // Entry offsets are those of the __export_symbol_SYM labels.
+    const labels = readelfSymbols(path.join(TD, name)).get('.symtab')!.filter((s) => s.name.startsWith('__export_symbol_'));
+    expect(f.kernelExports().map((e) => [`__export_symbol_${e.symbol}`, BigInt(e.offset)]))
+      .toEqual(labels.map((l) => [l.name, l.value]));
+    expect(f.warnings).toEqual([]);
   });
 
   test('an object without module sections has none', () => {

@@ -116,6 +116,22 @@ describe('kernel object toyexp.o (before modpost)', () => {
   });
 });
 
+describe('Linux 6.5+ object exports', () => {
+  test('.export_symbol entries become exports, EXPORT_SYMBOL_GPL_FOR_MODULES as forModules', () => {
+    const f = facts('exports65-x86_64.o');
+    expect(f.unitKind).toBe('object');
+    expect(f.exports.map((e) => [e.symbol, e.type, e.namespace, e.forModules, e.location.section])).toEqual([
+      ['e65_plain', 'plain', undefined, undefined, '.export_symbol'],
+      ['e65_gpl', 'gpl', undefined, undefined, '.export_symbol'],
+      ['e65_counter', 'plain', 'E65_DATA', undefined, '.export_symbol'],
+      ['e65_ns', 'gpl', 'E65_NS', undefined, '.export_symbol'],
+      ['e65_for_kvm', 'gpl', undefined, ['kvm', 'kvm_amd'], '.export_symbol'],
+    ]);
+    expect(f.functions.map((x) => x.name).sort()).toEqual(['e65_for_kvm', 'e65_gpl', 'e65_ns', 'e65_plain']);
+    expect(f.imports).toEqual([]);
+  });
+});
+
 describe('userspace', () => {
   test('object hello.o: calls from main, an address taken in data', () => {
     const f = facts('hello.o');

@@ -103,6 +103,7 @@ export function analyzeElf(path: string, data: Buffer, options: AnalyzeElfOption
   const exports: ExportFact[] = f.kernelExports().map((e) => {
     const x: ExportFact = { symbol: e.symbol, type: e.gplOnly ? 'gpl' : 'plain', location: { path, section: e.section, offset: e.offset } };
     if (e.namespace) x.namespace = e.namespace;
+    if (e.forModules) x.forModules = e.forModules;
     return x;
   });
 

@@ -40,6 +40,11 @@ s390x-linux-gnu-gcc "${COMMON[@]}" -c "$SRC/cross/toyarch.c" -o "$OUT/toyarch-s3
 # ELF64 little-endian reference (x86-64)
 gcc "${COMMON[@]}" -c "$SRC/cross/toyarch.c" -o "$OUT/toyarch-x86_64.o"
 
+# --- Linux 6.5+ export layout (.export_symbol) in three flavours -----------------------------
+gcc "${COMMON[@]}" -c "$SRC/export65/exports65.c" -o "$OUT/exports65-x86_64.o"
+gcc "${COMMON[@]}" -m32 -c "$SRC/export65/exports65.c" -o "$OUT/exports65-i386.o"
+s390x-linux-gnu-gcc "${COMMON[@]}" -c "$SRC/export65/exports65.c" -o "$OUT/exports65-s390x.o"
+
 # --- kernel module, built by kbuild against the installed headers ---------------------------
 BUILD="$(mktemp -d)"
 trap 'rm -rf "$BUILD"' EXIT
