@@ -485,5 +485,11 @@ export function isElf(data: Uint8Array): boolean {
  * when nothing can be read; otherwise returns a file whose `warnings` list damaged parts.
  */
 export function readElf(path: string, data: Buffer): ElfFile {
-  return new ElfFile(path, data);
+  try {
+    return new ElfFile(path, data);
+  } catch (e) {
+    if (e instanceof ElfError) throw e;
+    // Not expected (every read is bounds-checked), but nothing foreign may escape.
+    throw new ElfFormatError(path, `unreadable ELF headers (internal error: ${e instanceof Error ? e.message : String(e)})`);
+  }
 }

@@ -13,6 +13,8 @@ import type { SymbolTable } from './symbols';
 export interface ElfRelocation {
   /** Index among the kept entries of the table. */
   index: number;
+  /** Name of the section the relocation patches (sh_info), '' when none (dynamic relocations). */
+  section: string;
   /** r_offset: offset inside the patched section (relocatable files) or a virtual address. */
   offset: number;
   type: number;
@@ -69,6 +71,7 @@ export class RelocationTable {
   get(i: number): ElfRelocation {
     return {
       index: i,
+      section: this.target ? this.target.name : '',
       offset: this.offset[i],
       type: this.type[i],
       typeName: this.typeName(i),

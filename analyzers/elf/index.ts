@@ -114,11 +114,12 @@ export function analyzeElf(path: string, data: Buffer, options: AnalyzeElfOption
   const internalRefs: ElfInternalRef[] = [];
   const indexes = new Map<number, FunctionIndex>();
   if (st) {
-    collectFunctions(f, st, functions, indexes);
+    // guard: a damaged part becomes a warning; nothing but an ElfError leaves analyzeElf.
+    f.guard(() => collectFunctions(f, st, functions, indexes), undefined);
     // A linked image imports what its .dynsym leaves undefined (its .symtab may carry
     // `name@VERSION` spellings of the same symbols); an object imports from its .symtab.
     const importTable = isRel ? st : f.dynamicSymbols() ?? st;
-    collectReferences(f, importTable, path, imports, internalRefs, indexes, options.internalRefs !== false);
+    f.guard(() => collectReferences(f, importTable, path, imports, internalRefs, indexes, options.internalRefs !== false), undefined);
   }
 
   // ---- kind of unit
