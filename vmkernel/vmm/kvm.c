@@ -40,6 +40,7 @@ int vm_open(struct vm *vm, uint64_t mem_size)
 
 	memset(vm, 0, sizeof(*vm));
 	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
+	rtc_init(&vm->rtc);
 
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
@@ -233,6 +234,10 @@ static void port_in(struct vm *vm, uint16_t port, uint8_t *data, unsigned size)
 		*data = serial_read(vm, port - COM1_BASE);
 		return;
 	}
+	if (size == 1 && (port == RTC_BASE || port == RTC_BASE + 1)) {
+		*data = rtc_read(&vm->rtc, port - RTC_BASE);
+		return;
+	}
 	memset(data, 0xff, size);
 }
 
@@ -244,6 +249,10 @@ static int port_out(struct vm *vm, uint16_t port, const uint8_t *data, unsigned 
 		return -1; /* no emulated device has wider registers */
 	if (port >= COM1_BASE && port < COM1_BASE + 8) {
 		serial_write(vm, port - COM1_BASE, data[0]);
+		return -1;
+	}
+	if (port == RTC_BASE || port == RTC_BASE + 1) {
+		rtc_write(&vm->rtc, port - RTC_BASE, data[0]);
 		return -1;
 	}
 	switch (port) {

@@ -19,6 +19,7 @@
 
 /* Legacy I/O ports the VMM emulates. */
 #define COM1_BASE 0x3f8    /* 8250 UART, IRQ 4 */
+#define RTC_BASE 0x70      /* MC146818 CMOS clock: index port, data port */
 #define COM1_IRQ 4
 #define DEBUG_EXIT_PORT 0x501 /* a write of value V ends the VMM with status V */
 #define KBD_STATUS_PORT 0x64  /* 8042: writing 0xfe pulses the CPU reset line */
@@ -33,6 +34,11 @@ struct serial {
 	size_t captured;
 };
 
+struct rtc {
+	uint8_t index;
+	uint8_t ram[128];
+};
+
 struct vm {
 	int kvm_fd, vm_fd, vcpu_fd;
 	struct kvm_run *run;
@@ -41,6 +47,7 @@ struct vm {
 	uint64_t mem_size;
 	int has_irqchip;
 	struct serial com1;
+	struct rtc rtc;
 	int verbose;
 };
 
@@ -68,6 +75,11 @@ enum run_outcome vm_run(struct vm *vm, int *debug_exit_value);
 void serial_init(struct serial *s, int out_fd);
 uint8_t serial_read(struct vm *vm, unsigned offset);
 void serial_write(struct vm *vm, unsigned offset, uint8_t value);
+
+/* rtc.c: a CMOS clock showing the host's time. */
+void rtc_init(struct rtc *r);
+uint8_t rtc_read(struct rtc *r, unsigned offset);
+void rtc_write(struct rtc *r, unsigned offset, uint8_t value);
 
 /* linux_boot.c: the x86-64 Linux boot protocol. */
 struct linux_boot_args {
