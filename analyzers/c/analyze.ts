@@ -1,0 +1,1089 @@
+/**
+ * analyzeC: one C source or header -> CFileFacts.
+ *
+ * A pure function of (path, text): no file system, no global state other than one reusable
+ * tree-sitter Parser per thread, so it runs unchanged in worker threads. The syntax tree is
+ * walked once with a TreeCursor and dropped before returning (trees hold native memory that
+ * V8 does not see; see releaseTrees()).
+ *
+ * Steps: lexical pre-pass (prepass.ts: directives, SPDX, neutralised parse text) -> tree-sitter
+ * parse -> one cursor walk collecting functions, calls, value uses, declarations, macro
+ * invocations and unparsable regions -> lexical recovery inside ERROR regions -> resolution
+ * (which value uses are functions, which calls are through local variables) -> macro following
+ * -> locations and conditional flags.
+ */
+import { createHash } from 'crypto';
+import Parser = require('tree-sitter');
+import type {
+  CCall,
+  CFileFacts,
+  CFunction,
+  CMacro,
+  ExportFact,
+  ExportType,
+  IncludeFact,
+  Location,
+  ReadError,
+  SpdxFact,
+} from '../facts';
+import { categorizeInclude, isLibcHeader, KERNEL_ONLY_MARKERS, type FileContext } from './includes';
+import { C_KEYWORDS, isNotCall } from './keywords';
+import { expandSite, macroBodyCalls, type MacroLookup } from './macros';
+import { inRanges, prepare, type Prepared, type RawDefine } from './prepass';
+import { checkSpdx } from './spdx';
+import {
+  identValue,
+  isIdentChar,
+  isIdentStart,
+  lineStarts,
+  matchBrace,
+  positionOf,
+  scanCallTokens,
+  skipWs,
+  splitArgs,
+  stringValue,
+} from './text';
+
+// ------------------------------------------------------------------------------------------
+// Parser (one per thread) and native memory
+// ------------------------------------------------------------------------------------------
+
+let sharedParser: Parser | undefined;
+
+/** The thread's parser, created on first use. */
+export function getParser(): Parser {
+  if (!sharedParser) {
+    const p = new Parser();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    p.setLanguage(require('tree-sitter-c') as Parser.Language);
+    sharedParser = p;
+  }
+  return sharedParser;
+}
+
+let bytesSinceGc = 0;
+const GC_EVERY_BYTES = 64 * 1024 * 1024;
+let gcFn: (() => void) | null | undefined;
+
+/**
+ * Trees are freed by their JS finaliser only. When `global.gc` is exposed (node --expose-gc,
+ * or a worker started with that flag), a collection is forced every 64 MB of parsed text so
+ * dead trees do not pile up; callers scanning many files should also yield to the event loop
+ * now and then (await setImmediate) because N-API finalisers run there.
+ */
+export function releaseTrees(force = false): void {
+  if (gcFn === undefined) {
+    const g = (globalThis as { gc?: () => void }).gc;
+    gcFn = typeof g === 'function' ? g : null;
+  }
+  if (gcFn && (force || bytesSinceGc >= GC_EVERY_BYTES)) {
+    bytesSinceGc = 0;
+    gcFn();
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// Node kinds
+// ------------------------------------------------------------------------------------------
+
+const K_DEFAULT = 1;
+const K_SKIP = 2;
+const K_IDENT = 3;
+const K_CALL = 4;
+const K_FUNCDEF = 5;
+const K_DECL = 6;
+const K_INIT_DECL = 7;
+const K_INIT_LIST = 8;
+const K_INIT_PAIR = 9;
+const K_POINTER = 10;
+const K_PRE_IF = 11;
+const K_PRE_IFDEF = 12;
+const K_ERROR = 13;
+const K_FUNC_DECLARATOR = 14;
+const K_ENUMERATOR = 15;
+const K_ARGLIST = 16;
+const K_STORAGE = 17;
+const K_PTR_DECLARATOR = 18;
+const K_ARRAY_DECLARATOR = 19;
+const K_PARAM_LIST = 20;
+const K_PARAM_DECL = 21;
+/** An anonymous token (punctuation, keyword): always a leaf, nothing to read. */
+const K_TOKEN = 22;
+/** An anonymous token the parser may insert as MISSING (`;`, `)`, `}`, `]`, `#endif`). */
+const K_MISSABLE = 23;
+const MISSABLE = new Set([';', ')', '}', ']', '#endif']);
+
+const KIND_BY_NAME: Record<string, number> = {
+  identifier: K_IDENT,
+  call_expression: K_CALL,
+  function_definition: K_FUNCDEF,
+  declaration: K_DECL,
+  init_declarator: K_INIT_DECL,
+  initializer_list: K_INIT_LIST,
+  initializer_pair: K_INIT_PAIR,
+  pointer_expression: K_POINTER,
+  preproc_if: K_PRE_IF,
+  preproc_elif: K_PRE_IF,
+  preproc_ifdef: K_PRE_IFDEF,
+  preproc_elifdef: K_PRE_IFDEF,
+  ERROR: K_ERROR,
+  function_declarator: K_FUNC_DECLARATOR,
+  enumerator: K_ENUMERATOR,
+  argument_list: K_ARGLIST,
+  storage_class_specifier: K_STORAGE,
+  pointer_declarator: K_PTR_DECLARATOR,
+  array_declarator: K_ARRAY_DECLARATOR,
+  parameter_list: K_PARAM_LIST,
+  parameter_declaration: K_PARAM_DECL,
+};
+for (const name of [
+  'comment', 'string_literal', 'concatenated_string', 'char_literal', 'number_literal', 'primitive_type',
+  'type_identifier', 'field_identifier', 'statement_identifier', 'sized_type_specifier', 'type_qualifier',
+  'attribute_specifier', 'attribute_declaration', 'ms_declspec_modifier', 'ms_pointer_modifier',
+  'ms_call_modifier', 'ms_based_modifier', 'preproc_include', 'preproc_def', 'preproc_function_def',
+  'preproc_call', 'preproc_defined', 'sizeof_expression', 'alignof_expression', 'offsetof_expression',
+  'gnu_asm_expression', 'type_descriptor', 'macro_type_specifier', 'true', 'false', 'null',
+  'struct_specifier', 'union_specifier', 'type_definition', 'field_designator', 'system_lib_string',
+  'string_content', 'escape_sequence', 'abstract_function_declarator', 'abstract_pointer_declarator',
+  'abstract_array_declarator', 'abstract_parenthesized_declarator', 'parenthesized_declarator',
+  'attributed_declarator', 'field_declaration', 'field_declaration_list', 'bitfield_clause',
+  'variadic_parameter', 'preproc_directive', 'preproc_arg', 'alignas_qualifier',
+]) {
+  KIND_BY_NAME[name] = K_SKIP;
+}
+// declarator kinds above are skipped in expression context; the declarator walker follows them
+
+const kindById = new Uint8Array(65536);
+const fieldNames: string[] = [];
+
+function kindOf(c: Parser.TreeCursor): number {
+  const id = c.nodeTypeId;
+  let k = kindById[id];
+  if (k === 0) {
+    const name = c.nodeType;
+    k = KIND_BY_NAME[name] ?? (c.nodeIsNamed ? K_DEFAULT : MISSABLE.has(name) ? K_MISSABLE : K_TOKEN);
+    kindById[id] = k;
+  }
+  return k;
+}
+
+function fieldOf(c: Parser.TreeCursor): string {
+  const id = c.currentFieldId;
+  if (!id) return '';
+  let n = fieldNames[id];
+  if (n === undefined) n = fieldNames[id] = c.currentFieldName;
+  return n;
+}
+
+// ------------------------------------------------------------------------------------------
+// Special macros
+// ------------------------------------------------------------------------------------------
+
+interface ExportSpec {
+  type: ExportType;
+  nsArg?: number;
+  modsArg?: number;
+  /** Exported names made from the argument (default: the argument itself). */
+  names?: (arg: string) => string[];
+  /** Takes DEFAULT_SYMBOL_NAMESPACE. */
+  defaultNs?: boolean;
+}
+
+const staticCall = (a: string) => [`__SCK__${a}`, `__SCT__${a}`];
+const tracepoint = (a: string) => [`__tracepoint_${a}`, `__traceiter_${a}`, ...staticCall(`tp_func_${a}`)];
+
+const EXPORT_MACROS: Record<string, ExportSpec> = {
+  EXPORT_SYMBOL: { type: 'plain', defaultNs: true },
+  EXPORT_SYMBOL_GPL: { type: 'gpl', defaultNs: true },
+  EXPORT_SYMBOL_NS: { type: 'plain', nsArg: 1 },
+  EXPORT_SYMBOL_NS_GPL: { type: 'gpl', nsArg: 1 },
+  EXPORT_SYMBOL_GPL_FOR_MODULES: { type: 'gpl', modsArg: 1 },
+  EXPORT_SYMBOL_FOR_MODULES: { type: 'gpl', modsArg: 1 },
+  EXPORT_UNUSED_SYMBOL: { type: 'plain' },
+  EXPORT_UNUSED_SYMBOL_GPL: { type: 'gpl' },
+  EXPORT_PER_CPU_SYMBOL: { type: 'plain', defaultNs: true },
+  EXPORT_PER_CPU_SYMBOL_GPL: { type: 'gpl', defaultNs: true },
+  EXPORT_TRACEPOINT_SYMBOL: { type: 'plain', names: tracepoint, defaultNs: true },
+  EXPORT_TRACEPOINT_SYMBOL_GPL: { type: 'gpl', names: tracepoint, defaultNs: true },
+  EXPORT_STATIC_CALL: { type: 'plain', names: staticCall, defaultNs: true },
+  EXPORT_STATIC_CALL_GPL: { type: 'gpl', names: staticCall, defaultNs: true },
+  EXPORT_STATIC_CALL_TRAMP: { type: 'plain', names: (a) => [`__SCT__${a}`], defaultNs: true },
+  EXPORT_STATIC_CALL_TRAMP_GPL: { type: 'gpl', names: (a) => [`__SCT__${a}`], defaultNs: true },
+};
+
+const MODULE_INFO_MACROS: Record<string, string> = {
+  MODULE_AUTHOR: 'author',
+  MODULE_DESCRIPTION: 'description',
+  MODULE_VERSION: 'version',
+  MODULE_ALIAS: 'alias',
+  MODULE_FIRMWARE: 'firmware',
+  MODULE_SOFTDEP: 'softdep',
+};
+
+const SPECIAL = new Set<string>([
+  ...Object.keys(EXPORT_MACROS),
+  ...Object.keys(MODULE_INFO_MACROS),
+  'MODULE_LICENSE',
+  'MODULE_IMPORT_NS',
+  'MODULE_INFO',
+]);
+
+/** Calls that mark kernel code for `looksLike`. */
+const KERNEL_CALL_SIGNS = /^(module_(init|exit)|module_\w+_driver|(late|core|postcore|arch|subsys|fs|device|pure|rootfs)_initcall(_sync)?)$/;
+/** A call directly followed by a statement instead of `;` (tree-sitter inserts a MISSING `;`). */
+const ITERATOR_MACRO = /for_each|foreach|for_all|_loop$|^while_/i;
+const ALL_CAPS = /^_*[A-Z][A-Z0-9_]*$/;
+const DECL_PREFIX_WORDS = new Set(['static', 'extern', 'const', 'volatile', 'inline', '__inline', '__inline__', '__extension__', 'register', 'thread_local', '__thread', '_Thread_local']);
+const INLINE_WORDS = new Set(['inline', '__inline', '__inline__', '__forceinline']);
+
+// value-use contexts
+const CTX_VALUE = 0;
+const CTX_ARG = 1;
+const CTX_AMP = 2;
+const CTX_DESIG = 3;
+const CTX_LIST = 4;
+const CTX_INIT = 5;
+
+interface FnRec {
+  name: string;
+  isStatic: boolean;
+  isInline: boolean;
+  start: number;
+  end: number;
+  locals?: Set<string>;
+  recovered?: boolean;
+}
+
+interface CallRec {
+  name: string;
+  offset: number;
+  fn: number;
+  lexical?: boolean;
+}
+
+interface ValueRec {
+  name: string;
+  offset: number;
+  ctx: number;
+  fn: number;
+}
+
+interface SpecialRec {
+  name: string;
+  offset: number;
+  open: number;
+}
+
+interface FnCandidate {
+  name: string;
+  nameOffset: number;
+  declEnd: number;
+  paramsText: string;
+}
+
+// ------------------------------------------------------------------------------------------
+// The walk
+// ------------------------------------------------------------------------------------------
+
+class Walker {
+  c!: Parser.TreeCursor;
+  functions: FnRec[] = [];
+  calls: CallRec[] = [];
+  values: ValueRec[] = [];
+  specials: SpecialRec[] = [];
+  declaredFns = new Set<string>();
+  nonFns = new Set<string>();
+  globalVars = new Set<string>();
+  errors: number[] = [];
+  missing: { offset: number; type: string }[] = [];
+  fnCandidates: FnCandidate[] = [];
+  seen = new Set<number>();
+  declOffsets = new Set<number>();
+  fn = -1;
+  locals: Set<string> | null = null;
+  inError = 0;
+  lastCallEnd = -1;
+  lastCallName = '';
+
+  constructor(
+    readonly src: string,
+    readonly hasError: boolean,
+  ) {}
+
+  visit(ctx: number): void {
+    const c = this.c;
+    switch (kindOf(c)) {
+      case K_TOKEN:
+        return;
+      case K_MISSABLE:
+        if (this.hasError && c.nodeIsMissing) this.onMissing();
+        return;
+      case K_SKIP:
+      case K_STORAGE:
+      case K_PTR_DECLARATOR:
+      case K_ARRAY_DECLARATOR:
+      case K_PARAM_LIST:
+      case K_PARAM_DECL:
+        return;
+      case K_IDENT:
+        this.ident(ctx);
+        return;
+      case K_CALL:
+        this.call();
+        return;
+      case K_FUNCDEF:
+        this.funcDef();
+        return;
+      case K_DECL:
+        this.declaration();
+        return;
+      case K_INIT_DECL:
+        this.declItem();
+        return;
+      case K_INIT_LIST:
+        this.children(CTX_LIST);
+        return;
+      case K_INIT_PAIR:
+        this.children(CTX_DESIG);
+        return;
+      case K_ARGLIST:
+        this.children(CTX_ARG);
+        return;
+      case K_POINTER:
+        this.pointer();
+        return;
+      case K_PRE_IF:
+        this.childrenExcept('condition');
+        return;
+      case K_PRE_IFDEF:
+        this.childrenExcept('name');
+        return;
+      case K_ERROR:
+        this.error();
+        return;
+      case K_FUNC_DECLARATOR:
+        this.looseFuncDeclarator();
+        return;
+      case K_ENUMERATOR:
+        this.enumerator();
+        return;
+      default:
+        this.children(CTX_VALUE);
+    }
+  }
+
+  children(ctx: number): void {
+    const c = this.c;
+    if (!c.gotoFirstChild()) return;
+    do this.visit(ctx);
+    while (c.gotoNextSibling());
+    c.gotoParent();
+  }
+
+  childrenExcept(field: string): void {
+    const c = this.c;
+    if (!c.gotoFirstChild()) return;
+    do {
+      if (fieldOf(c) !== field) this.visit(CTX_VALUE);
+    } while (c.gotoNextSibling());
+    c.gotoParent();
+  }
+
+  onMissing(): void {
+    const c = this.c;
+    const type = c.nodeType;
+    const at = c.startIndex;
+    if (type === ';' && at === this.lastCallEnd && ITERATOR_MACRO.test(this.lastCallName)) return;
+    this.missing.push({ offset: at, type });
+  }
+
+  ident(ctx: number): void {
+    const c = this.c;
+    const s = c.startIndex;
+    const e = c.endIndex;
+    if (s === e) {
+      if (this.hasError) this.missing.push({ offset: s, type: 'identifier' });
+      return;
+    }
+    this.values.push({ name: this.src.slice(s, e), offset: s, ctx, fn: this.fn });
+  }
+
+  addCall(name: string, offset: number, lexical?: boolean): void {
+    if (this.inError > 0) this.seen.add(offset);
+    const rec: CallRec = { name, offset, fn: this.fn };
+    if (lexical) rec.lexical = true;
+    this.calls.push(rec);
+  }
+
+  call(): void {
+    const c = this.c;
+    const end = c.endIndex;
+    if (!c.gotoFirstChild()) return;
+    let name = '';
+    if (kindOf(c) === K_IDENT) {
+      const s = c.startIndex;
+      const e = c.endIndex;
+      name = this.src.slice(s, e);
+      if (s === e) {
+        if (this.hasError) this.missing.push({ offset: s, type: 'identifier' });
+      } else if (SPECIAL.has(name)) {
+        let open = skipWs(this.src, e);
+        if (c.gotoNextSibling()) open = c.startIndex;
+        if (this.inError > 0) this.seen.add(s);
+        this.specials.push({ name, offset: s, open });
+        c.gotoParent();
+        this.lastCallEnd = end;
+        this.lastCallName = name;
+        return;
+      } else if (!isNotCall(name)) {
+        this.addCall(name, s);
+      }
+    } else {
+      this.visit(CTX_VALUE);
+    }
+    while (c.gotoNextSibling()) this.visit(CTX_VALUE);
+    c.gotoParent();
+    this.lastCallEnd = end;
+    this.lastCallName = name;
+  }
+
+  pointer(): void {
+    const c = this.c;
+    if (!c.gotoFirstChild()) return;
+    const amp = c.nodeType === '&';
+    while (c.gotoNextSibling()) this.visit(amp ? CTX_AMP : CTX_VALUE);
+    c.gotoParent();
+  }
+
+  error(): void {
+    const c = this.c;
+    if (this.inError === 0) this.errors.push(c.startIndex, c.endIndex);
+    this.inError++;
+    this.children(CTX_VALUE);
+    this.inError--;
+  }
+
+  enumerator(): void {
+    const c = this.c;
+    if (!c.gotoFirstChild()) return;
+    do {
+      if (fieldOf(c) === 'name') {
+        const s = c.startIndex;
+        const e = c.endIndex;
+        if (e > s) this.nonFns.add(this.src.slice(s, e));
+      } else this.visit(CTX_VALUE);
+    } while (c.gotoNextSibling());
+    c.gotoParent();
+  }
+
+  funcDef(): void {
+    const c = this.c;
+    const start = c.startIndex;
+    const end = c.endIndex;
+    let isStatic = false;
+    let isInline = false;
+    let rec: FnRec | undefined;
+    const params = new Set<string>();
+    if (!c.gotoFirstChild()) return;
+    do {
+      const field = fieldOf(c);
+      if (field === 'declarator') {
+        const d = this.declarator(params);
+        if (d.name) {
+          rec = { name: d.name, isStatic, isInline, start, end, locals: params };
+          if (this.inError > 0) this.declOffsets.add(d.offset);
+        }
+      } else if (field === 'body') {
+        const prevFn = this.fn;
+        const prevLocals = this.locals;
+        if (rec) {
+          rec.isStatic = isStatic;
+          rec.isInline = isInline;
+          this.fn = this.functions.length;
+          this.functions.push(rec);
+        }
+        this.locals = params;
+        this.visit(CTX_VALUE);
+        this.fn = prevFn;
+        this.locals = prevLocals;
+      } else {
+        const k = kindOf(c);
+        if (k === K_STORAGE) {
+          const w = this.src.slice(c.startIndex, c.endIndex);
+          if (w === 'static') isStatic = true;
+          else if (INLINE_WORDS.has(w)) isInline = true;
+        } else if (k === K_ERROR) {
+          this.visit(CTX_VALUE);
+        }
+      }
+    } while (c.gotoNextSibling());
+    c.gotoParent();
+  }
+
+  /**
+   * Follow a declarator chain from the cursor's node to the declared identifier. Returns the
+   * name, its offset and whether it declares a function (the innermost function/pointer/array
+   * declarator around the name is a function declarator). Parameter names go to `params`;
+   * array sizes are walked as expressions. The cursor ends where it started.
+   */
+  declarator(params: Set<string> | null): { name?: string; offset: number; fn: boolean } {
+    const c = this.c;
+    let depth = 0;
+    let innermost = 0;
+    let name: string | undefined;
+    let offset = -1;
+    for (;;) {
+      const k = kindOf(c);
+      if (k === K_IDENT) {
+        const s = c.startIndex;
+        const e = c.endIndex;
+        if (e > s) {
+          name = this.src.slice(s, e);
+          offset = s;
+        }
+        break;
+      }
+      if (k === K_FUNC_DECLARATOR || k === K_PTR_DECLARATOR || k === K_ARRAY_DECLARATOR) innermost = k;
+      if (!c.gotoFirstChild()) break;
+      depth++;
+      let declIdx = -1;
+      let i = 0;
+      do {
+        const f = fieldOf(c);
+        if (f === 'declarator') declIdx = i;
+        else if (f === 'parameters') {
+          if (params && k === K_FUNC_DECLARATOR) this.collectParams(params);
+        } else if (f === 'size') this.visit(CTX_VALUE);
+        i++;
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+      if (declIdx < 0) {
+        depth--;
+        break;
+      }
+      c.gotoFirstChild();
+      for (let j = 0; j < declIdx; j++) c.gotoNextSibling();
+    }
+    while (depth-- > 0) c.gotoParent();
+    return { name, offset, fn: innermost === K_FUNC_DECLARATOR };
+  }
+
+  collectParams(params: Set<string>): void {
+    const c = this.c;
+    if (!c.gotoFirstChild()) return;
+    do {
+      if (kindOf(c) !== K_PARAM_DECL) continue;
+      if (!c.gotoFirstChild()) continue;
+      do {
+        if (fieldOf(c) === 'declarator') {
+          const d = this.declarator(null);
+          if (d.name) params.add(d.name);
+        }
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    } while (c.gotoNextSibling());
+    c.gotoParent();
+  }
+
+  /** A declaration; `NAME(args);`-shaped ones are macro invocations, recognised lexically. */
+  declaration(): void {
+    const c = this.c;
+    if (this.macroInvocation(c.startIndex, c.endIndex)) return;
+    if (!c.gotoFirstChild()) return;
+    do {
+      const f = fieldOf(c);
+      if (f === 'declarator') this.declItem();
+      else {
+        const k = kindOf(c);
+        if (k === K_ERROR || k === K_DEFAULT) this.visit(CTX_VALUE); // enum bodies, errors
+      }
+    } while (c.gotoNextSibling());
+    c.gotoParent();
+  }
+
+  declItem(): void {
+    const c = this.c;
+    if (kindOf(c) !== K_INIT_DECL) {
+      this.declare();
+      return;
+    }
+    if (!c.gotoFirstChild()) return;
+    do {
+      const f = fieldOf(c);
+      if (f === 'declarator') this.declare();
+      else if (f === 'value') this.visit(kindOf(c) === K_IDENT ? CTX_INIT : CTX_VALUE);
+    } while (c.gotoNextSibling());
+    c.gotoParent();
+  }
+
+  declare(): void {
+    const d = this.declarator(null);
+    if (!d.name) return;
+    if (this.inError > 0) this.declOffsets.add(d.offset);
+    if (d.fn) {
+      this.declaredFns.add(d.name);
+    } else {
+      this.nonFns.add(d.name);
+      if (this.locals) this.locals.add(d.name);
+      else if (this.fn < 0) this.globalVars.add(d.name);
+    }
+  }
+
+  /** A function declarator outside any declaration (inside an ERROR): maybe a broken definition. */
+  looseFuncDeclarator(): void {
+    const c = this.c;
+    if (this.inError === 0) return;
+    const end = c.endIndex;
+    const d = this.declarator(null);
+    if (!d.name || !d.fn) return;
+    const open = this.src.indexOf('(', d.offset + d.name.length);
+    let paramsText = '';
+    if (open !== -1 && open < end) {
+      const r = splitArgs(this.src, open, end);
+      paramsText = r ? this.src.slice(open + 1, r.close) : '';
+    }
+    this.fnCandidates.push({ name: d.name, nameOffset: d.offset, declEnd: end, paramsText });
+  }
+
+  /**
+   * At a declaration starting at `s`: is it `[static|const|...] NAME ( ... )` with NAME not a
+   * type keyword and the parenthesis not a declarator (`(*fp)`)? Then it is a macro invocation
+   * (`static DEFINE_MUTEX(lock);`, `EXPORT_SYMBOL(foo);` parsed as a declaration).
+   */
+  macroInvocation(s: number, end: number): boolean {
+    const src = this.src;
+    let i = s;
+    for (;;) {
+      if (!isIdentStart(src.charCodeAt(i))) return false;
+      let j = i + 1;
+      while (j < end && isIdentChar(src.charCodeAt(j))) j++;
+      const w = src.slice(i, j);
+      if (DECL_PREFIX_WORDS.has(w)) {
+        i = skipWs(src, j, end);
+        continue;
+      }
+      if (C_KEYWORDS.has(w)) return false;
+      const k = skipWs(src, j, end);
+      if (src.charCodeAt(k) !== 40) return false;
+      const a = skipWs(src, k + 1, end);
+      const ac = src.charCodeAt(a);
+      if (ac === 42 /* * */ || ac === 94 /* ^ */) return false;
+      this.invocation(w, i, k);
+      return true;
+    }
+  }
+
+  /** A macro invocation read lexically: NAME at `offset`, `(` at `open`. */
+  invocation(name: string, offset: number, open: number): void {
+    if (SPECIAL.has(name)) {
+      if (this.inError > 0) this.seen.add(offset);
+      this.specials.push({ name, offset, open });
+      return;
+    }
+    if (isNotCall(name)) return;
+    this.addCall(name, offset, true);
+    const r = splitArgs(this.src, open);
+    if (!r) return;
+    for (const a of r.args) {
+      if (identValue(a.text)) this.values.push({ name: a.text, offset: a.start, ctx: CTX_ARG, fn: this.fn });
+      else scanCallTokens(this.src, a.start, a.end, (n, o, p) => this.invocation(n, o, p));
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// analyzeC
+// ------------------------------------------------------------------------------------------
+
+export interface AnalyzeCOptions {
+  /** sha256 of the bytes when the input is a Buffer (default true). */
+  hash?: boolean;
+}
+
+export function analyzeC(path: string, input: string | Buffer, options: AnalyzeCOptions = {}): CFileFacts {
+  const text = typeof input === 'string' ? input : input.toString('utf8');
+  const hash = typeof input !== 'string' && options.hash !== false ? createHash('sha256').update(input).digest('hex') : undefined;
+  const prep = prepare(text);
+  const warnings: ReadError[] = [];
+
+  let w = new Walker(prep.parseText, false);
+  let tree: Parser.Tree | undefined;
+  try {
+    tree = getParser().parse(prep.parseText);
+    bytesSinceGc += text.length;
+    const root = tree.rootNode;
+    w = new Walker(prep.parseText, root.hasError);
+    w.c = tree.walk();
+    w.visit(CTX_VALUE);
+  } catch (e) {
+    // parser failure or a tree too deep for the walk: keep what a lexical scan gives
+    w = new Walker(prep.parseText, true);
+    w.errors.push(0, text.length);
+    warnings.push({
+      path,
+      message: `syntax tree could not be walked (${e instanceof Error ? e.message : String(e)}); the whole file was read lexically`,
+      location: { path, line: 1, column: 1 },
+    });
+  } finally {
+    (tree as unknown as { delete?: () => void } | undefined)?.delete?.();
+    tree = undefined;
+    w.c = undefined as unknown as Parser.TreeCursor;
+  }
+  const facts = finish(path, text, prep, w, warnings);
+  if (hash) facts.hash = hash;
+  releaseTrees();
+  return facts;
+}
+
+function finish(path: string, text: string, prep: Prepared, w: Walker, warnings: ReadError[]): CFileFacts {
+  const src = prep.parseText;
+  const starts = lineStarts(text);
+  const loc = (offset: number, fn?: number): Location => {
+    const p = positionOf(starts, offset);
+    const l: Location = { path, line: p.line, column: p.column };
+    if (fn !== undefined && fn >= 0) l.function = w.functions[fn].name;
+    return l;
+  };
+  const cond = (offset: number): boolean => prep.condRanges.length > 0 && inRanges(prep.condRanges, offset);
+
+  // ---- broken definitions and declarations inside ERROR regions
+  for (const cand of w.fnCandidates) {
+    const j = skipWs(src, cand.declEnd);
+    if (src.charCodeAt(j) === 123 /* { */) {
+      if (w.functions.some((f) => f.start <= cand.nameOffset && cand.nameOffset < f.end)) continue;
+      let close = matchBrace(src, j);
+      if (close === -1) close = src.length - 1;
+      const start = statementStart(src, cand.nameOffset);
+      const head = src.slice(start, cand.nameOffset);
+      w.functions.push({
+        name: cand.name,
+        isStatic: /\bstatic\b/.test(head),
+        isInline: /\b(inline|__inline|__inline__|__forceinline)\b/.test(head),
+        start,
+        end: close + 1,
+        recovered: true,
+      });
+      w.declOffsets.add(cand.nameOffset);
+    } else if (looksLikeParams(cand.paramsText)) {
+      w.declaredFns.add(cand.name);
+      w.declOffsets.add(cand.nameOffset);
+    }
+  }
+
+  // ---- lexical scan of ERROR regions for what the tree did not show
+  for (let k = 0; k < w.errors.length; k += 2) {
+    const s = w.errors[k];
+    const e = w.errors[k + 1];
+    scanCallTokens(src, s, e, (name, offset, open) => {
+      if (w.seen.has(offset) || w.declOffsets.has(offset)) return;
+      w.seen.add(offset);
+      if (SPECIAL.has(name)) w.specials.push({ name, offset, open });
+      else w.calls.push({ name, offset, fn: -1, lexical: true });
+    });
+  }
+
+  // ---- enclosing functions for records found outside a parsed function body
+  const byStart = w.functions.map((_, i) => i).sort((a, b) => w.functions[a].start - w.functions[b].start);
+  const enclosing = (offset: number): number => {
+    let lo = 0;
+    let hi = byStart.length - 1;
+    let best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const f = w.functions[byStart[mid]];
+      if (f.start <= offset) {
+        best = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (best < 0) return -1;
+    const f = w.functions[byStart[best]];
+    return offset < f.end ? byStart[best] : -1;
+  };
+  if (w.functions.some((f) => f.recovered) || w.errors.length > 0) {
+    for (const c of w.calls) if (c.fn < 0) c.fn = enclosing(c.offset);
+    for (const v of w.values) if (v.fn < 0) v.fn = enclosing(v.offset);
+  }
+
+  // ---- macros
+  const objMacros = new Map<string, string[]>();
+  const fnMacros = new Map<string, string[]>();
+  const macros: CMacro[] = prep.defines.map((d) => {
+    const calls = macroBodyCalls(d.body, d.params);
+    const table = d.params ? fnMacros : objMacros;
+    const prev = table.get(d.name);
+    if (!prev) table.set(d.name, calls.slice());
+    else for (const x of calls) if (!prev.includes(x)) prev.push(x);
+    const m: CMacro = { name: d.name, body: d.body, location: loc(d.nameOffset), calls };
+    if (d.params) m.params = d.params;
+    if (cond(d.offset)) m.conditional = true;
+    return m;
+  });
+  const fnLookup: MacroLookup = (name) => fnMacros.get(name);
+  const anyLookup: MacroLookup = (name) => fnMacros.get(name) ?? objMacros.get(name);
+
+  // ---- calls
+  const knownFns = new Set<string>(w.declaredFns);
+  for (const f of w.functions) knownFns.add(f.name);
+  const isLocalVar = (name: string, fn: number): boolean =>
+    (fn >= 0 && w.functions[fn].locals?.has(name) === true) || (w.globalVars.has(name) && !knownFns.has(name));
+
+  const site = (offset: number, fn: number, kind: 'call' | 'address', lexical?: boolean): CCall['site'] => {
+    const s: CCall['site'] = { location: loc(offset, fn), kind };
+    if (cond(offset)) s.conditional = true;
+    if (lexical) s.lexical = true;
+    return s;
+  };
+
+  const ordered: { offset: number; call: CCall }[] = [];
+  for (const c of w.calls) {
+    if (isLocalVar(c.name, c.fn)) continue; // a call through a function-pointer variable
+    const call: CCall = { callee: c.name, site: site(c.offset, c.fn, 'call', c.lexical) };
+    ordered.push({ offset: c.offset, call });
+    if (fnMacros.has(c.name)) for (const e of expandSite(c.name, call.site, fnLookup)) ordered.push({ offset: c.offset, call: e });
+  }
+
+  // ---- value uses: functions used as values, object-like macros that call
+  const addressTaken: CCall[] = [];
+  for (const v of w.values) {
+    if (objMacros.has(v.name) && objMacros.get(v.name)!.length > 0 && !isLocalVar(v.name, v.fn)) {
+      const s = site(v.offset, v.fn, 'call');
+      for (const e of expandSite(v.name, s, anyLookup)) ordered.push({ offset: v.offset, call: e });
+      continue;
+    }
+    if (knownFns.has(v.name)) {
+      if (v.fn >= 0 && w.functions[v.fn].locals?.has(v.name)) continue;
+      addressTaken.push({ callee: v.name, site: site(v.offset, v.fn, 'address') });
+    } else if (
+      (v.ctx === CTX_AMP || v.ctx === CTX_DESIG || v.ctx === CTX_LIST) &&
+      !w.nonFns.has(v.name) &&
+      !objMacros.has(v.name) &&
+      !fnMacros.has(v.name) &&
+      !ALL_CAPS.test(v.name) &&
+      !isNotCall(v.name)
+    ) {
+      addressTaken.push({ callee: v.name, site: site(v.offset, v.fn, 'address'), guess: true });
+    }
+  }
+  ordered.sort((a, b) => a.offset - b.offset);
+  const calls = ordered.map((o) => o.call);
+
+  // ---- functions
+  const functions: CFunction[] = w.functions
+    .slice()
+    .sort((a, b) => a.start - b.start)
+    .map((f) => {
+      const fn: CFunction = { name: f.name, static: f.isStatic, location: loc(f.start), endLine: positionOf(starts, Math.max(f.start, f.end - 1)).line };
+      if (f.isInline) fn.inline = true;
+      if (cond(f.start)) fn.conditional = true;
+      return fn;
+    });
+
+  // ---- special macros: exports and module info
+  const defines = new Map<string, RawDefine[]>();
+  for (const d of prep.defines) {
+    const list = defines.get(d.name);
+    if (list) list.push(d);
+    else defines.set(d.name, [d]);
+  }
+  const exports: ExportFact[] = [];
+  const moduleLicenses: CFileFacts['moduleLicenses'] = [];
+  const importNs: CFileFacts['importNs'] = [];
+  const moduleInfo: NonNullable<CFileFacts['moduleInfo']> = [];
+  w.specials.sort((a, b) => a.offset - b.offset);
+  for (const sp of w.specials) {
+    const r = splitArgs(text, sp.open);
+    const location = loc(sp.offset);
+    const conditional = cond(sp.offset);
+    if (!r) {
+      warnings.push({ path, message: `${sp.name}: unterminated argument list`, location });
+      continue;
+    }
+    const args = r.args.map((a) => a.text);
+    const exp = EXPORT_MACROS[sp.name];
+    if (exp) {
+      const arg0 = args[0] ?? '';
+      let namespace: string | undefined;
+      if (exp.nsArg !== undefined && args[exp.nsArg] !== undefined) namespace = nsValue(args[exp.nsArg], defines, sp.offset);
+      else if (exp.defaultNs) {
+        const d = lastDefineBefore(defines, 'DEFAULT_SYMBOL_NAMESPACE', sp.offset);
+        if (d) namespace = nsValue(d.body, defines, sp.offset);
+      }
+      let forModules: string[] | undefined;
+      if (exp.modsArg !== undefined && args[exp.modsArg] !== undefined) {
+        const v = resolveString(args[exp.modsArg], defines, sp.offset) ?? args[exp.modsArg];
+        forModules = v.split(',').map((s) => s.trim()).filter(Boolean);
+      }
+      for (const symbol of exp.names ? exp.names(arg0) : [arg0]) {
+        const f: ExportFact = { symbol, type: exp.type, macro: sp.name, location };
+        if (namespace) f.namespace = namespace;
+        if (forModules) f.forModules = forModules;
+        if (conditional) f.conditional = true;
+        exports.push(f);
+      }
+      continue;
+    }
+    if (sp.name === 'MODULE_LICENSE') {
+      const lic = { value: valueOf(args[0] ?? '', defines, sp.offset), location } as CFileFacts['moduleLicenses'][number];
+      if (conditional) lic.conditional = true;
+      moduleLicenses.push(lic);
+    } else if (sp.name === 'MODULE_IMPORT_NS') {
+      const ns = { namespace: nsValue(args[0] ?? '', defines, sp.offset), location } as CFileFacts['importNs'][number];
+      if (conditional) ns.conditional = true;
+      importNs.push(ns);
+    } else if (sp.name === 'MODULE_INFO') {
+      const key = (args[0] ?? '').trim();
+      const value = valueOf(args[1] ?? '', defines, sp.offset);
+      if (key === 'license') {
+        const lic = { value, location } as CFileFacts['moduleLicenses'][number];
+        if (conditional) lic.conditional = true;
+        moduleLicenses.push(lic);
+      } else if (key === 'import_ns') {
+        const ns = { namespace: value, location } as CFileFacts['importNs'][number];
+        if (conditional) ns.conditional = true;
+        importNs.push(ns);
+      } else moduleInfo.push({ key, value, location });
+    } else {
+      moduleInfo.push({ key: MODULE_INFO_MACROS[sp.name], value: valueOf(args.join(', '), defines, sp.offset), location });
+    }
+  }
+
+  // ---- what the file looks like, and includes
+  const hasMain = w.functions.some((f) => f.name === 'main');
+  const strongKernel =
+    exports.length > 0 || moduleLicenses.length > 0 || importNs.length > 0 || moduleInfo.length > 0 || w.calls.some((c) => KERNEL_CALL_SIGNS.test(c.name));
+  const userSigns = hasMain || prep.includes.some((i) => i.system && isLibcHeader(i.target));
+  const markerSigns = prep.includes.some((i) => KERNEL_ONLY_MARKERS.has(i.target));
+  const looksLike: FileContext = userSigns && !strongKernel ? 'userspace' : strongKernel || markerSigns ? 'kernel' : 'unknown';
+  const includes: IncludeFact[] = prep.includes.map((i) => {
+    const f: IncludeFact = { target: i.target, system: i.system, category: categorizeInclude(i.target, i.system, looksLike), location: loc(i.offset) };
+    if (cond(i.offset)) f.conditional = true;
+    return f;
+  });
+
+  // ---- SPDX
+  const spdx: SpdxFact[] = prep.spdx.map((s) => {
+    const r = checkSpdx(s.expression);
+    const f: SpdxFact = { expression: s.expression, location: loc(s.offset) };
+    if (r.parsed !== undefined) f.parsed = r.parsed;
+    if (r.error !== undefined) f.error = r.error;
+    return f;
+  });
+
+  // ---- warnings
+  for (let k = 0; k < w.errors.length; k += 2) {
+    const a = positionOf(starts, w.errors[k]);
+    const b = positionOf(starts, Math.max(w.errors[k], w.errors[k + 1] - 1));
+    warnings.push({
+      path,
+      message: `unparsable region ${a.line}:${a.column}-${b.line}:${b.column} (tree-sitter ERROR); calls there were also read lexically`,
+      location: { path, line: a.line, column: a.column, endLine: b.line },
+    });
+  }
+  for (const m of w.missing) {
+    const p = positionOf(starts, m.offset);
+    warnings.push({ path, message: `syntax error at ${p.line}:${p.column}: missing ${m.type}`, location: { path, line: p.line, column: p.column } });
+  }
+  for (const p of prep.problems) warnings.push({ path, message: p.message, location: loc(p.offset) });
+  warnings.sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.column ?? 0) - (b.location?.column ?? 0));
+
+  const facts: CFileFacts = {
+    analyzer: 'c',
+    path,
+    spdx,
+    moduleLicenses,
+    importNs,
+    exports,
+    includes,
+    functions,
+    calls,
+    addressTaken,
+    macros,
+    warnings,
+    hasMain,
+  };
+  if (moduleInfo.length > 0) facts.moduleInfo = moduleInfo;
+  facts.looksLike = looksLike;
+  return facts;
+}
+
+// ------------------------------------------------------------------------------------------
+// helpers
+// ------------------------------------------------------------------------------------------
+
+/** Start of the declaration containing `offset`: after the previous `;`, `{`, `}`, directive or comment end. */
+function statementStart(src: string, offset: number): number {
+  let i = offset - 1;
+  while (i >= 0) {
+    const c = src.charCodeAt(i);
+    if (c === 59 || c === 123 || c === 125) break;
+    if (c === 10) {
+      // a directive line ends the search
+      let j = i + 1;
+      while (src.charCodeAt(j) === 32 || src.charCodeAt(j) === 9) j++;
+      if (src.charCodeAt(j) === 35 && j < offset) {
+        i = src.indexOf('\n', j);
+        break;
+      }
+    }
+    if (c === 47 && src.charCodeAt(i - 1) === 42) break; // end of a block comment
+    i--;
+  }
+  return skipWs(src, i + 1, offset);
+}
+
+/** Parameter text of a declarator looks like declarations (`int a, struct x *p`, `void`). */
+function looksLikeParams(params: string): boolean {
+  const t = params.trim();
+  if (t === '' || t === 'void') return t === 'void';
+  for (const raw of t.split(',')) {
+    const p = raw.trim();
+    if (p === '...') continue;
+    const words = p.match(/[A-Za-z_]\w*/g) ?? [];
+    if (words.length === 1 && !C_KEYWORDS.has(words[0])) return false;
+    if (words.length === 0) return false;
+    if (/["'&]|^\d|[+\-/%|^!<>=]/.test(p)) return false;
+  }
+  return true;
+}
+
+function lastDefineBefore(defines: Map<string, RawDefine[]>, name: string, offset: number): RawDefine | undefined {
+  const list = defines.get(name);
+  if (!list) return undefined;
+  let best: RawDefine | undefined;
+  for (const d of list) if (d.offset < offset && !d.params) best = d;
+  return best;
+}
+
+/** A string-valued macro argument: literals, possibly glued to object-like macros of the file. */
+function resolveString(arg: string, defines: Map<string, RawDefine[]>, offset: number, depth = 0): string | undefined {
+  const direct = stringValue(arg);
+  if (direct !== undefined) return direct;
+  if (depth > 4) return undefined;
+  const tokens = arg.match(/"(?:\\.|[^"\\])*"|[A-Za-z_]\w*|\S/g);
+  if (!tokens) return undefined;
+  let out = '';
+  for (const t of tokens) {
+    if (t.startsWith('"')) out += stringValue(t) ?? '';
+    else if (/^[A-Za-z_]\w*$/.test(t)) {
+      const d = lastDefineBefore(defines, t, offset);
+      if (!d) return undefined;
+      const v = resolveString(d.body, defines, offset, depth + 1);
+      if (v === undefined) return undefined;
+      out += v;
+    } else return undefined;
+  }
+  return out;
+}
+
+function valueOf(arg: string, defines: Map<string, RawDefine[]>, offset: number): string {
+  return resolveString(arg, defines, offset) ?? arg.trim();
+}
+
+/** A namespace argument: `NS` (6.1) or `"NS"` (later kernels). */
+function nsValue(arg: string, defines: Map<string, RawDefine[]>, offset: number): string {
+  const s = stringValue(arg);
+  if (s !== undefined) return s;
+  const t = arg.trim();
+  return identValue(t) ?? resolveString(t, defines, offset) ?? t;
+}
