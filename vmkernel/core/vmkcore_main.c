@@ -23,6 +23,13 @@ static char *key = "766d6b65726e656c"; /* "vmkernel" in hexadecimal */
 module_param(key, charp, 0444);
 MODULE_PARM_DESC(key, "licence key, 16 hexadecimal digits");
 
+/* A world is the core's schedulable context (a vCPU, a helper thread). */
+struct vmkcore_world {
+	unsigned int id;
+	u64 created_ns;
+};
+
+static struct vmkcore_world *vmkcore_world_table;
 static unsigned int vmkcore_worlds;
 
 /**
@@ -42,6 +49,28 @@ unsigned int vmkcore_world_count(void)
 	return vmkcore_worlds;
 }
 EXPORT_SYMBOL(vmkcore_world_count);
+
+static int vmkcore_create_worlds(unsigned int count)
+{
+	unsigned int i;
+
+	vmkcore_world_table = vmk_zalloc(count * sizeof(*vmkcore_world_table));
+	if (!vmkcore_world_table)
+		return -ENOMEM;
+	for (i = 0; i < count; i++) {
+		vmkcore_world_table[i].id = i;
+		vmkcore_world_table[i].created_ns = vmk_time_ns();
+	}
+	vmkcore_worlds = count;
+	return 0;
+}
+
+static void vmkcore_destroy_worlds(void)
+{
+	vmkcore_worlds = 0;
+	vmk_free(vmkcore_world_table);
+	vmkcore_world_table = NULL;
+}
 
 static int vmkcore_check_key(char *out, size_t out_size)
 {
@@ -80,7 +109,9 @@ static int __init vmkcore_init(void)
 		goto err_sched;
 	}
 	vmkcore_sched_get_stats(&sched);
-	vmkcore_worlds = 1 + get_random_u32() % 4;
+	ret = vmkcore_create_worlds(1 + get_random_u32() % 4);
+	if (ret)
+		goto err_sched;
 
 	pr_info("vmkernel core %s loaded for '%s': heap %zu KiB, %u ticks in %llu us "
 		"(%lu jiffies), pci %s %04x:%04x, dma %s, %u worlds\n",
@@ -100,6 +131,7 @@ err_heap:
 
 static void __exit vmkcore_exit(void)
 {
+	vmkcore_destroy_worlds();
 	vmkcore_sched_stop();
 	vmkcore_heap_exit();
 	pr_info("vmkernel core unloaded\n");
