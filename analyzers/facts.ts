@@ -197,9 +197,23 @@ export interface BuildFacts {
   analyzer: 'kbuild';
   path: string; // the Kbuild/Makefile
   /** module name -> object files (paths relative to the makefile's directory, `.o`). */
-  modules: { name: string; objects: string[]; kind: 'obj-m' | 'obj-y'; location: Location }[];
+  modules: {
+    name: string;
+    objects: string[];
+    kind: 'obj-m' | 'obj-y';
+    location: Location;
+    /** `obj-$(CONFIG_X)`: the option (counted as `obj-m`). */
+    config?: string;
+  }[];
   /** A plain userspace Makefile (no kbuild variables, builds a program). */
-  userspacePrograms: { name: string; location: Location }[];
+  userspacePrograms: {
+    name: string;
+    location: Location;
+    /** Its `.o` prerequisites (`.c` ones given as `.o`), relative to the makefile's directory. */
+    objects?: string[];
+  }[];
+  /** `-I` directories from ccflags (relative to the makefile's directory unless absolute). */
+  includeDirs?: string[];
   warnings: ReadError[];
 }
 
