@@ -21,7 +21,7 @@
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=../setup/debian.sh
+# shellcheck source-path=SCRIPTDIR source=../setup/debian.sh
 source "$SCRIPT_DIR/../setup/debian.sh"
 
 OUT="${1:-${BOOT_TEST_OUT:-$GPLCHECK_CACHE/boot-test}}"
@@ -76,7 +76,10 @@ T_PACKAGES="$(now)"
 SRC="$WORK/src"
 mkdir -p "$SRC"
 cp -r "$REPO_ROOT/vmkernel/." "$SRC/"
-make -C "$SRC" clean >/dev/null 2>&1 || true
+# Leave out whatever an earlier build in the checkout left there (built for another kernel).
+find "$SRC" -type f \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+  -o -name '*.cmd' -o -name '*.d' -o -name Module.symvers -o -name modules.order \) -delete
+rm -f "$SRC/vmm/vmm"
 if ! make -C "$SRC" KDIR="$KDIR" >"$OUT/build.log" 2>&1; then
   tail -n 40 "$OUT/build.log" >&2
   die "building vmkernel failed (log: $OUT/build.log)"
