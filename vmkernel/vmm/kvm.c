@@ -72,7 +72,6 @@ int vm_open(struct vm *vm, uint64_t mem_size)
 		return -1;
 	}
 	vm->mem_size = mem_size;
-	madvise(vm->mem, mem_size, MADV_MERGEABLE);
 
 	memset(&region, 0, sizeof(region));
 	region.slot = 0;
