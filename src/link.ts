@@ -125,7 +125,10 @@ function sourceUnitKind(files: CFileFacts[], builds: BuildFacts[], name: string,
 
 export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadError[]): LinkedModel {
   const elfs = allFacts.filter((f): f is ElfFileFacts => f.analyzer === 'elf');
-  const cs = allFacts.filter((f): f is CFileFacts => f.analyzer === 'c');
+  const allCs = allFacts.filter((f): f is CFileFacts => f.analyzer === 'c');
+  // modpost's generated `<module>.mod.c` belongs to its module, whatever directory holds it.
+  const cs = allCs.filter((f) => !f.path.endsWith('.mod.c'));
+  const generated = allCs.filter((f) => f.path.endsWith('.mod.c'));
   const builds = allFacts.filter((f): f is BuildFacts => f.analyzer === 'kbuild');
 
   const drafts = new Map<string, Draft>();
@@ -139,12 +142,13 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
   const groups = groupSources(
     cs.map((f) => f.path),
     builds,
+    cs,
   );
   const sourceUnitByName = new Map<string, Draft>();
   for (const g of groups) {
     const files = g.files.map((p) => byPath.get(p)).filter((f): f is CFileFacts => !!f);
     if (files.length === 0) continue;
-    const kind = sourceUnitKind(files, builds, g.name, g.kind === 'module');
+    const kind = g.kind === 'program' ? 'userspace' : sourceUnitKind(files, builds, g.name, g.kind === 'module');
     const d = newDraft(uniqueId(g.name), kind);
     for (const f of files) addSource(d, f);
     drafts.set(d.id, d);
@@ -172,6 +176,18 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
     }
     addElf(d, f);
     if (f.path.endsWith('.ko')) koByDirName.set(key, d);
+  }
+  for (const g of generated) {
+    const name = path.basename(g.path, '.mod.c');
+    const owner = koByDirName.get(path.join(path.dirname(g.path), name)) ?? sourceUnitByName.get(name);
+    if (owner) {
+      owner.paths.push(g.path); // generated glue: name, vermagic, dependencies; no evidence of its own
+      owner.facts.push(g);
+    } else {
+      const d = newDraft(uniqueId(name), 'source');
+      addSource(d, g);
+      drafts.set(d.id, d);
+    }
   }
   for (const d of drafts.values()) if (d.hasSource) addSourceRefs(d);
 

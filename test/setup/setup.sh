@@ -14,7 +14,6 @@ echo "setup: Debian bookworm kernel ABI $abi"
 apt_install \
   "linux-headers-$abi-amd64" linux-kbuild-6.1 \
   gcc make binutils libc6-dev linux-libc-dev \
-  gcc-multilib \
   qemu-system-x86 busybox-static cpio xz-utils zstd
 # Packages read by the end-to-end tests (unpacked, not installed).
 debian_unpack "linux-image-$abi-amd64-unsigned" >/dev/null

@@ -1,0 +1,24 @@
+/**
+ * `npm run bench`: every benchmark in one run, printed as plain lines for the README.
+ * Run after `npm run build`. Heavy inputs (Debian packages) are fetched through
+ * test/setup/debian.sh and cached in .cache/.
+ */
+import * as os from 'os';
+import { run as kernelSymbolsLoad } from './kernel-symbols-load';
+import { run as modules } from './modules';
+
+async function main(): Promise<void> {
+  const cpus = os.cpus();
+  console.log(`machine: ${cpus.length} x ${cpus[0]?.model ?? 'unknown cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+  const k = kernelSymbolsLoad('6.1', 7);
+  console.log(
+    `kernel-symbols: load '${k.db}' (${k.exports} exports) cold ${k.coldMedianMs.toFixed(1)} ms (fresh process, median of 7), ` +
+      `warm ${k.warmMedianMs.toFixed(1)} ms; goal < 100 ms`,
+  );
+  for (const line of await modules(3)) console.log(line);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
