@@ -43,7 +43,7 @@ export interface Unit {
   importNs: string[];
   exports: ExportFact[];
   imports: LinkedImport[];
-  /** Functions defined in the unit (names), for function-level reasoning. */
+  /** Functions defined in the unit (names, in the order of its files), for function-level reasoning. */
   functions: string[];
   evidence: Evidence;
 }

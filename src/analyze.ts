@@ -3,7 +3,7 @@
  * Kbuild/Makefiles). Never throws: a file that cannot be read or understood becomes an error
  * that names it.
  */
-import { promises as fs } from 'fs';
+import * as fs from 'fs';
 import * as path from 'path';
 import type { FileFacts, ReadError } from '../analyzers/facts';
 import { analyzeElf, isElf } from '../analyzers/elf';
@@ -48,20 +48,20 @@ export function analyzeBuffer(shownPath: string, data: Buffer): AnalyzeResult {
 }
 
 /** Whether a file may be worth reading at all: by name, or (for ELF) by its first bytes. */
-export async function readCandidate(absolute: string, shownPath: string): Promise<Buffer | null | ReadError> {
+export function readCandidate(absolute: string, shownPath: string): Buffer | null | ReadError {
   const cls = classifyByName(shownPath);
   try {
-    if (cls !== 'other') return await fs.readFile(absolute);
+    if (cls !== 'other') return fs.readFileSync(absolute);
+    if (/\.(ko|o|so)$/.test(shownPath)) return fs.readFileSync(absolute);
     // Unknown name: only ELF is of interest; peek at the magic before reading it all.
-    const fh = await fs.open(absolute, 'r');
+    const fd = fs.openSync(absolute, 'r');
     try {
       const head = Buffer.alloc(4);
-      const { bytesRead } = await fh.read(head, 0, 4, 0);
-      const named = /\.(ko|o|so)$/.test(shownPath);
-      if (bytesRead < 4 || !isElf(head)) return named ? head.subarray(0, bytesRead) : null;
-      return await fs.readFile(absolute);
+      const bytesRead = fs.readSync(fd, head, 0, 4, 0);
+      if (bytesRead < 4 || !isElf(head)) return null;
+      return fs.readFileSync(absolute);
     } finally {
-      await fh.close();
+      fs.closeSync(fd);
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

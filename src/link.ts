@@ -80,9 +80,11 @@ function addElf(d: Draft, f: ElfFileFacts): void {
   d.exports.push(...f.exports);
   for (const fn of f.functions) d.functions.add(fn.name);
   for (const imp of f.imports) {
-    if (imp.sites.length === 0) {
-      addRef(d, imp.symbol, { location: { path: f.path, section: '.symtab' }, kind: 'data' }, 'binary');
-    } else for (const s of imp.sites) addRef(d, imp.symbol, s, 'binary');
+    const sites = imp.sites.length ? imp.sites : [{ location: { path: f.path, section: '.symtab' }, kind: 'data' as const }];
+    const r = d.refs.get(imp.symbol);
+    if (!r) d.refs.set(imp.symbol, { source: [], binary: sites });
+    else if (r.binary.length === 0) r.binary = sites;
+    else r.binary = r.binary.concat(sites);
   }
 }
 
@@ -204,10 +206,12 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
   const facts = new Map<string, FileFacts[]>();
   for (const d of drafts.values()) {
     const imports: LinkedImport[] = [];
-    for (const [symbol, r] of [...d.refs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+    const symbols = [...d.refs.keys()].sort(byCodeUnits);
+    for (const symbol of symbols) {
+      const r = d.refs.get(symbol)!;
       if (d.functions.has(symbol) && d.hasBinary && r.binary.length === 0) continue;
       const evidence: Evidence = r.source.length && r.binary.length ? 'both' : r.binary.length ? 'binary' : 'source';
-      const sites = [...r.binary, ...r.source];
+      const sites = r.source.length === 0 ? r.binary : r.binary.length === 0 ? r.source : r.binary.concat(r.source);
       const scanned = scannedExports.get(symbol);
       if (scanned && scanned.unit !== d.id) {
         imports.push({
@@ -246,7 +250,7 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
       importNs: [...d.importNs].sort(),
       exports: d.exports,
       imports,
-      functions: [...d.functions].sort(),
+      functions: [...d.functions],
       evidence: d.hasSource && d.hasBinary ? 'both' : d.hasBinary ? 'binary' : 'source',
     };
     units.push(unit);
@@ -254,6 +258,10 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
   }
   units.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { units, facts, database: db.meta, db, errors };
+}
+
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Linked modules first, so that their parts fold into them. */

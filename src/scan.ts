@@ -23,14 +23,14 @@ export interface ScanOutput {
 
 export async function scan(inputs: string[], options: ScanOptions): Promise<ScanOutput> {
   const t0 = Date.now();
-  const found = await discover(inputs, options.cwd);
+  const found = discover(inputs, options.cwd);
   const errors: ReadError[] = [...found.errors];
   const facts: FileFacts[] = [];
   const warnings: ReadError[] = [];
   let bytes = 0;
   let skipped = 0;
   for (const file of found.files) {
-    const data = await readCandidate(file.absolute, file.path);
+    const data = readCandidate(file.absolute, file.path);
     if (data === null) {
       skipped++;
       continue;
