@@ -37,6 +37,7 @@ import {
   isIdentStart,
   lineStarts,
   matchBrace,
+  matchParen,
   positionOf,
   scanCallTokens,
   skipWs,
@@ -107,6 +108,9 @@ const K_PTR_DECLARATOR = 18;
 const K_ARRAY_DECLARATOR = 19;
 const K_PARAM_LIST = 20;
 const K_PARAM_DECL = 21;
+const K_COMPOUND = 24;
+/** `( declarator )` and `declarator __attribute__`: their inner declarator has no field name. */
+const K_WRAP_DECLARATOR = 25;
 /** An anonymous token (punctuation, keyword): always a leaf, nothing to read. */
 const K_TOKEN = 22;
 /** An anonymous token the parser may insert as MISSING (`;`, `)`, `}`, `]`, `#endif`). */
@@ -135,6 +139,9 @@ const KIND_BY_NAME: Record<string, number> = {
   array_declarator: K_ARRAY_DECLARATOR,
   parameter_list: K_PARAM_LIST,
   parameter_declaration: K_PARAM_DECL,
+  compound_statement: K_COMPOUND,
+  parenthesized_declarator: K_WRAP_DECLARATOR,
+  attributed_declarator: K_WRAP_DECLARATOR,
 };
 for (const name of [
   'comment', 'string_literal', 'concatenated_string', 'char_literal', 'number_literal', 'primitive_type',
@@ -145,8 +152,7 @@ for (const name of [
   'gnu_asm_expression', 'type_descriptor', 'macro_type_specifier', 'true', 'false', 'null',
   'struct_specifier', 'union_specifier', 'type_definition', 'field_designator', 'system_lib_string',
   'string_content', 'escape_sequence', 'abstract_function_declarator', 'abstract_pointer_declarator',
-  'abstract_array_declarator', 'abstract_parenthesized_declarator', 'parenthesized_declarator',
-  'attributed_declarator', 'field_declaration', 'field_declaration_list', 'bitfield_clause',
+  'abstract_array_declarator', 'abstract_parenthesized_declarator', 'field_declaration', 'field_declaration_list', 'bitfield_clause',
   'variadic_parameter', 'preproc_directive', 'preproc_arg', 'alignas_qualifier',
 ]) {
   KIND_BY_NAME[name] = K_SKIP;
@@ -233,7 +239,11 @@ const KERNEL_CALL_SIGNS = /^(module_(init|exit)|module_\w+_driver|(late|core|pos
 /** A call directly followed by a statement instead of `;` (tree-sitter inserts a MISSING `;`). */
 const ITERATOR_MACRO = /for_each|foreach|for_all|_loop$|^while_/i;
 const ALL_CAPS = /^_*[A-Z][A-Z0-9_]*$/;
-const DECL_PREFIX_WORDS = new Set(['static', 'extern', 'const', 'volatile', 'inline', '__inline', '__inline__', '__extension__', 'register', 'thread_local', '__thread', '_Thread_local']);
+const DECL_PREFIX_WORDS = new Set([
+  'static', 'extern', 'const', 'volatile', 'inline', '__inline', '__inline__', '__extension__', 'register', 'thread_local', '__thread', '_Thread_local',
+  // statement keywords the parser sometimes takes for a type name in broken code (`return f(x);`)
+  'return', 'else', 'do', 'case',
+]);
 const INLINE_WORDS = new Set(['inline', '__inline', '__inline__', '__forceinline']);
 
 // value-use contexts
@@ -252,6 +262,8 @@ interface FnRec {
   end: number;
   locals?: Set<string>;
   recovered?: boolean;
+  /** Offset of the body's `{`, when known. */
+  bodyStart?: number;
 }
 
 interface CallRec {
@@ -292,6 +304,8 @@ class Walker {
   values: ValueRec[] = [];
   specials: SpecialRec[] = [];
   declaredFns = new Set<string>();
+  /** Identifier arguments of file-scope declaration-shaped macro invocations. */
+  macroDeclared = new Set<string>();
   nonFns = new Set<string>();
   globalVars = new Set<string>();
   errors: number[] = [];
@@ -304,6 +318,10 @@ class Walker {
   inError = 0;
   lastCallEnd = -1;
   lastCallName = '';
+  /** Start of the declaration being walked (-1 outside one). */
+  declStart = -1;
+  /** The last file-scope function declarator: a body `{...}` met at file scope belongs to it. */
+  pendingFn: { name: string; start: number; nameOffset: number } | null = null;
 
   constructor(
     readonly src: string,
@@ -324,6 +342,7 @@ class Walker {
       case K_ARRAY_DECLARATOR:
       case K_PARAM_LIST:
       case K_PARAM_DECL:
+      case K_WRAP_DECLARATOR:
         return;
       case K_IDENT:
         this.ident(ctx);
@@ -366,6 +385,10 @@ class Walker {
         return;
       case K_ENUMERATOR:
         this.enumerator();
+        return;
+      case K_COMPOUND:
+        if (this.locals === null && this.fn < 0) this.fileScopeBody();
+        else this.children(CTX_VALUE);
         return;
       default:
         this.children(CTX_VALUE);
@@ -441,10 +464,15 @@ class Walker {
     } else {
       this.visit(CTX_VALUE);
     }
+    const firstArg = this.values.length;
     while (c.gotoNextSibling()) this.visit(CTX_VALUE);
     c.gotoParent();
     this.lastCallEnd = end;
     this.lastCallName = name;
+    // `DEFINE_STATIC_KEY_FALSE(key);` at file scope declares its identifier arguments
+    if (this.fn < 0 && this.locals === null && ALL_CAPS.test(name)) {
+      for (let k = firstArg; k < this.values.length; k++) if (this.values[k].ctx === CTX_ARG) this.macroDeclared.add(this.values[k].name);
+    }
   }
 
   pointer(): void {
@@ -480,6 +508,18 @@ class Walker {
     const c = this.c;
     const start = c.startIndex;
     const end = c.endIndex;
+    if (this.locals !== null) {
+      // C has no nested functions: this is the parser's recovery from something it could not
+      // read inside a body. Treat it as an unparsable region.
+      const prevFn = this.fn;
+      const prevLocals: Set<string> | null = this.locals;
+      this.fn = -1;
+      this.locals = null;
+      this.error();
+      this.fn = prevFn;
+      this.locals = prevLocals;
+      return;
+    }
     let isStatic = false;
     let isInline = false;
     let rec: FnRec | undefined;
@@ -495,10 +535,11 @@ class Walker {
         }
       } else if (field === 'body') {
         const prevFn = this.fn;
-        const prevLocals = this.locals;
+        const prevLocals: Set<string> | null = this.locals;
         if (rec) {
           rec.isStatic = isStatic;
           rec.isInline = isInline;
+          rec.bodyStart = c.startIndex;
           this.fn = this.functions.length;
           this.functions.push(rec);
         }
@@ -512,12 +553,13 @@ class Walker {
           const w = this.src.slice(c.startIndex, c.endIndex);
           if (w === 'static') isStatic = true;
           else if (INLINE_WORDS.has(w)) isInline = true;
-        } else if (k === K_ERROR) {
+        } else {
           this.visit(CTX_VALUE);
         }
       }
     } while (c.gotoNextSibling());
     c.gotoParent();
+    this.pendingFn = null;
   }
 
   /**
@@ -551,6 +593,7 @@ class Walker {
       do {
         const f = fieldOf(c);
         if (f === 'declarator') declIdx = i;
+        else if (k === K_WRAP_DECLARATOR && declIdx < 0 && isDeclaratorKind(kindOf(c))) declIdx = i;
         else if (f === 'parameters') {
           if (params && k === K_FUNC_DECLARATOR) this.collectParams(params);
         } else if (f === 'size') this.visit(CTX_VALUE);
@@ -588,17 +631,16 @@ class Walker {
   /** A declaration; `NAME(args);`-shaped ones are macro invocations, recognised lexically. */
   declaration(): void {
     const c = this.c;
-    if (this.macroInvocation(c.startIndex, c.endIndex)) return;
+    const start = c.startIndex;
+    if (this.macroInvocation(start, c.endIndex)) return;
     if (!c.gotoFirstChild()) return;
+    this.declStart = start;
     do {
-      const f = fieldOf(c);
-      if (f === 'declarator') this.declItem();
-      else {
-        const k = kindOf(c);
-        if (k === K_ERROR || k === K_DEFAULT) this.visit(CTX_VALUE); // enum bodies, errors
-      }
+      if (fieldOf(c) === 'declarator') this.declItem();
+      else this.visit(CTX_VALUE); // types are skipped; enum bodies, errors, MISSING `;`
     } while (c.gotoNextSibling());
     c.gotoParent();
+    this.declStart = -1;
   }
 
   declItem(): void {
@@ -622,11 +664,45 @@ class Walker {
     if (this.inError > 0) this.declOffsets.add(d.offset);
     if (d.fn) {
       this.declaredFns.add(d.name);
+      if (this.fn < 0 && this.locals === null && this.declStart >= 0) this.pendingFn = { name: d.name, start: this.declStart, nameOffset: d.offset };
     } else {
       this.nonFns.add(d.name);
       if (this.locals) this.locals.add(d.name);
       else if (this.fn < 0) this.globalVars.add(d.name);
     }
+  }
+
+  /**
+   * A `{ ... }` at file scope: never valid C, it is the body of the function whose header the
+   * parser lost (typically a header split by `#ifdef`): give it to the last file-scope function
+   * declarator, as a recovered definition.
+   */
+  fileScopeBody(): void {
+    const c = this.c;
+    const p = this.pendingFn;
+    if (!p || this.inError > 0) {
+      this.children(CTX_VALUE);
+      return;
+    }
+    this.pendingFn = null;
+    const head = this.src.slice(p.start, p.nameOffset);
+    const params = new Set<string>();
+    const rec: FnRec = {
+      name: p.name,
+      isStatic: /\bstatic\b/.test(head),
+      isInline: /\b(inline|__inline|__inline__|__forceinline)\b/.test(head),
+      start: p.start,
+      end: c.endIndex,
+      locals: params,
+      recovered: true,
+      bodyStart: c.startIndex,
+    };
+    this.fn = this.functions.length;
+    this.functions.push(rec);
+    this.locals = params;
+    this.children(CTX_VALUE);
+    this.fn = -1;
+    this.locals = null;
   }
 
   /** A function declarator outside any declaration (inside an ERROR): maybe a broken definition. */
@@ -668,7 +744,10 @@ class Walker {
       const a = skipWs(src, k + 1, end);
       const ac = src.charCodeAt(a);
       if (ac === 42 /* * */ || ac === 94 /* ^ */) return false;
+      this.declStart = -2; // marks a declaration-shaped invocation for invocation()
       this.invocation(w, i, k);
+      this.declStart = -1;
+      this.seen.add(i);
       return true;
     }
   }
@@ -684,9 +763,13 @@ class Walker {
     this.addCall(name, offset, true);
     const r = splitArgs(this.src, open);
     if (!r) return;
+    const fileScope = this.fn < 0 && this.locals === null && this.declStart === -2;
     for (const a of r.args) {
-      if (identValue(a.text)) this.values.push({ name: a.text, offset: a.start, ctx: CTX_ARG, fn: this.fn });
-      else scanCallTokens(this.src, a.start, a.end, (n, o, p) => this.invocation(n, o, p));
+      if (identValue(a.text)) {
+        this.values.push({ name: a.text, offset: a.start, ctx: CTX_ARG, fn: this.fn });
+        // `DEFINE_PER_CPU(type, name)`, `static DEFINE_MUTEX(lock)`: the names it declares
+        if (fileScope) this.macroDeclared.add(a.text);
+      } else scanCallTokens(this.src, a.start, a.end, (n, o, p) => this.invocation(n, o, p));
     }
   }
 }
@@ -747,38 +830,71 @@ function finish(path: string, text: string, prep: Prepared, w: Walker, warnings:
   const cond = (offset: number): boolean => prep.condRanges.length > 0 && inRanges(prep.condRanges, offset);
 
   // ---- broken definitions and declarations inside ERROR regions
+  /** A definition `name(...) {` found inside an unparsable region; `declEnd` after its `)`. */
+  const recoverDefinition = (name: string, nameOffset: number, declEnd: number): boolean => {
+    const j = skipWsAndDirectives(src, declEnd);
+    if (src.charCodeAt(j) !== 123 /* { */) return false;
+    w.declOffsets.add(nameOffset);
+    if (w.functions.some((f) => f.name === name && f.start <= nameOffset && nameOffset < f.end)) return true;
+    let close = matchBrace(src, j);
+    if (close === -1) close = src.length - 1;
+    const start = statementStart(src, nameOffset);
+    const head = src.slice(start, nameOffset);
+    w.functions.push({
+      name,
+      isStatic: /\bstatic\b/.test(head),
+      isInline: /\b(inline|__inline|__inline__|__forceinline)\b/.test(head),
+      start,
+      end: close + 1,
+      recovered: true,
+      bodyStart: j,
+    });
+    return true;
+  };
   for (const cand of w.fnCandidates) {
-    const j = skipWs(src, cand.declEnd);
-    if (src.charCodeAt(j) === 123 /* { */) {
-      if (w.functions.some((f) => f.start <= cand.nameOffset && cand.nameOffset < f.end)) continue;
-      let close = matchBrace(src, j);
-      if (close === -1) close = src.length - 1;
-      const start = statementStart(src, cand.nameOffset);
-      const head = src.slice(start, cand.nameOffset);
-      w.functions.push({
-        name: cand.name,
-        isStatic: /\bstatic\b/.test(head),
-        isInline: /\b(inline|__inline|__inline__|__forceinline)\b/.test(head),
-        start,
-        end: close + 1,
-        recovered: true,
-      });
-      w.declOffsets.add(cand.nameOffset);
-    } else if (looksLikeParams(cand.paramsText)) {
+    if (recoverDefinition(cand.name, cand.nameOffset, cand.declEnd)) continue;
+    if (looksLikeParams(cand.paramsText)) {
       w.declaredFns.add(cand.name);
       w.declOffsets.add(cand.nameOffset);
     }
   }
 
-  // ---- lexical scan of ERROR regions for what the tree did not show
-  for (let k = 0; k < w.errors.length; k += 2) {
-    const s = w.errors[k];
-    const e = w.errors[k + 1];
-    scanCallTokens(src, s, e, (name, offset, open) => {
+  // ---- in a file with errors, a function ends at its body's matching brace when that comes
+  // before the end of the parser's node: the parser swallowed what follows a broken body, and
+  // that swallowed text is read lexically like an ERROR region
+  const regions = w.errors.slice();
+  if (w.hasError) {
+    for (const f of w.functions) {
+      if (f.bodyStart === undefined || src.charCodeAt(f.bodyStart) !== 123) continue;
+      const close = matchBrace(src, f.bodyStart, f.end);
+      if (close !== -1 && close + 1 < f.end) {
+        regions.push(close + 1, f.end);
+        f.end = close + 1;
+      }
+    }
+    if (regions.length > w.errors.length) {
+      for (const c of w.calls) w.seen.add(c.offset);
+      for (const sp of w.specials) w.seen.add(sp.offset);
+    }
+  }
+
+  // ---- lexical scan of those regions for what the tree did not show
+  for (let k = 0; k < regions.length; k += 2) {
+    scanCallTokens(src, regions[k], regions[k + 1], (name, offset, open) => {
       if (w.seen.has(offset) || w.declOffsets.has(offset)) return;
       w.seen.add(offset);
-      if (SPECIAL.has(name)) w.specials.push({ name, offset, open });
-      else w.calls.push({ name, offset, fn: -1, lexical: true });
+      if (SPECIAL.has(name)) {
+        w.specials.push({ name, offset, open });
+        return;
+      }
+      // `name(int a, char *b)`: a declaration, or with a body a definition whose header the
+      // parser lost; never a call
+      const close = matchParen(src, open);
+      if (close !== -1 && looksLikeParams(src.slice(open + 1, close))) {
+        if (!recoverDefinition(name, offset, close + 1)) w.declaredFns.add(name);
+        return;
+      }
+      w.calls.push({ name, offset, fn: -1, lexical: true });
     });
   }
 
@@ -800,9 +916,10 @@ function finish(path: string, text: string, prep: Prepared, w: Walker, warnings:
     const f = w.functions[byStart[best]];
     return offset < f.end ? byStart[best] : -1;
   };
-  if (w.functions.some((f) => f.recovered) || w.errors.length > 0) {
-    for (const c of w.calls) if (c.fn < 0) c.fn = enclosing(c.offset);
-    for (const v of w.values) if (v.fn < 0) v.fn = enclosing(v.offset);
+  if (w.hasError) {
+    const outside = (r: { fn: number; offset: number }): boolean => r.fn < 0 || r.offset >= w.functions[r.fn].end;
+    for (const c of w.calls) if (outside(c)) c.fn = enclosing(c.offset);
+    for (const v of w.values) if (outside(v)) v.fn = enclosing(v.offset);
   }
 
   // ---- macros
@@ -857,6 +974,7 @@ function finish(path: string, text: string, prep: Prepared, w: Walker, warnings:
     } else if (
       (v.ctx === CTX_AMP || v.ctx === CTX_DESIG || v.ctx === CTX_LIST) &&
       !w.nonFns.has(v.name) &&
+      !w.macroDeclared.has(v.name) &&
       !objMacros.has(v.name) &&
       !fnMacros.has(v.name) &&
       !ALL_CAPS.test(v.name) &&
@@ -1010,6 +1128,22 @@ function finish(path: string, text: string, prep: Prepared, w: Walker, warnings:
 // ------------------------------------------------------------------------------------------
 // helpers
 // ------------------------------------------------------------------------------------------
+
+/** Skip whitespace, comments and whole preprocessor directive lines. */
+function skipWsAndDirectives(src: string, i: number): number {
+  for (;;) {
+    i = skipWs(src, i);
+    if (src.charCodeAt(i) !== 35 /* # */) return i;
+    let nl = src.indexOf('\n', i);
+    while (nl !== -1 && src.charCodeAt(nl - 1) === 92) nl = src.indexOf('\n', nl + 1);
+    if (nl === -1) return src.length;
+    i = nl + 1;
+  }
+}
+
+function isDeclaratorKind(k: number): boolean {
+  return k === K_IDENT || k === K_PTR_DECLARATOR || k === K_ARRAY_DECLARATOR || k === K_FUNC_DECLARATOR || k === K_WRAP_DECLARATOR;
+}
 
 /** Start of the declaration containing `offset`: after the previous `;`, `{`, `}`, directive or comment end. */
 function statementStart(src: string, offset: number): number {

@@ -37,8 +37,9 @@ export function checkSpdx(expression: string): SpdxCheck {
     const unknown = unknownSpdxIds(expression);
     const message = e instanceof Error ? e.message : String(e);
     if (unknown.length > 0) {
-      return { error: `unknown SPDX licence identifier${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (${message})` };
+      return { error: `unknown SPDX identifier${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}` };
     }
-    return { error: `invalid SPDX expression: ${message}` };
+    // the parser reports a dangling operator by failing on a null token
+    return { error: `invalid SPDX expression: ${e instanceof TypeError ? 'incomplete expression' : message}` };
   }
 }

@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: MIT
+#include <stdio.h>
+#include "vmm.h"
+
+int main(void)
+{
+	return vmm_io(puts("vmm"));
+}
