@@ -169,6 +169,7 @@ export function groupSources(files: string[], builds: BuildFacts[], facts?: CFil
   } else {
     const byDir = new Map<string, (SourceGroup & { members: Set<string> })[]>();
     for (const g of groups.values()) {
+      if (g.members.size === 0) continue;
       const list = byDir.get(g.dir) ?? [];
       list.push(g);
       byDir.set(g.dir, list);
