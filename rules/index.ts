@@ -3,9 +3,10 @@ import type { LinkedModel } from './model';
 import gplOnlySymbol from './gpl-only-symbol';
 import missingLicense from './missing-license';
 import namespaceNotImported from './namespace-not-imported';
+import sourceBinaryMismatch from './source-binary-mismatch';
 
 /** Every rule gplcheck knows, in the order reports list them. */
-export const RULES: readonly Rule[] = [gplOnlySymbol, missingLicense, namespaceNotImported];
+export const RULES: readonly Rule[] = [gplOnlySymbol, missingLicense, namespaceNotImported, sourceBinaryMismatch];
 
 export function findRule(id: string): Rule | undefined {
   return RULES.find((r) => r.meta.id === id);

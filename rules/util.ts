@@ -15,3 +15,11 @@ export function moduleFileName(unit: Unit): string {
   if (ko) return path.basename(ko);
   return `${unit.id}.ko`;
 }
+
+/** Symbols the compiler or kbuild puts into every module without a source call naming them:
+ *  the ftrace hook, return and indirect-branch thunks, stack protector, sanitizers, coverage. */
+const COMPILER_INSERTED = /^(__fentry__|mcount|_mcount|__x86_return_thunk|__x86_indirect_thunk_\w+|__x86_indirect_call_thunk_\w+|__x86_indirect_jump_thunk_\w+|__stack_chk_fail|__stack_chk_guard|__ubsan_\w+|__asan_\w+|__kasan_\w+|__tsan_\w+|__kcsan_\w+|__msan_\w+|__sanitizer_cov_\w+|__gcov_\w+|__cfi_\w+|module_layout)$/;
+
+export function isCompilerInserted(symbol: string): boolean {
+  return COMPILER_INSERTED.test(symbol);
+}
