@@ -12,6 +12,7 @@
  */
 export { analyzeC, getParser, releaseTrees, type AnalyzeCOptions } from './analyze';
 export { analyzeKbuild } from './kbuild';
+export { CAnalyzerPool, type CAnalyzerPoolOptions } from './pool';
 export { groupSources, resolveLocalIncludes, resolveInclude, includeDirsFor, FileIndex, type SourceGroup } from './grouping';
 export { expandMacroCalls, expandSite, macroBodyCalls, functionMacroTable, type MacroLookup } from './macros';
 export { categorizeInclude, isLibcHeader, type FileContext } from './includes';
