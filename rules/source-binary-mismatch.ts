@@ -1,6 +1,6 @@
 import type { Rule } from './types';
 import { REF_MODPOST } from './references';
-import { isCompilerInserted } from './util';
+import { isCompilerBuiltin, isCompilerInserted } from './util';
 
 /**
  * When a module's sources and its binary are both scanned, their imports of kernel and
@@ -41,7 +41,11 @@ const rule: Rule = {
             symbol: imp.symbol,
             message:
               `the source calls ${imp.symbol} but the binary does not import it: ` +
-              (allConditional ? 'every call sits in an #if/#ifdef branch the build did not take' : 'the call was compiled out or resolved inside the module'),
+              (allConditional
+                ? 'every call sits in an #if/#ifdef branch the build did not take'
+                : isCompilerBuiltin(imp.symbol)
+                  ? `the compiler expands ${imp.symbol}() itself (a builtin) where it can`
+                  : 'the call was compiled out or resolved inside the module'),
             locations: imp.sites.map((s) => s.location),
             evidence: 'source',
           });

@@ -23,3 +23,11 @@ const COMPILER_INSERTED = /^(__fentry__|mcount|_mcount|__x86_return_thunk|__x86_
 export function isCompilerInserted(symbol: string): boolean {
   return COMPILER_INSERTED.test(symbol);
 }
+
+/** Library functions the compiler may expand inline (builtins), so a source call need not
+ *  become an import. */
+const BUILTINS = new Set(['memset', 'memcpy', 'memmove', 'memcmp', 'strlen', 'strcpy', 'strncpy', 'strcmp', 'strncmp', 'strcat', 'strchr', 'bcmp']);
+
+export function isCompilerBuiltin(symbol: string): boolean {
+  return BUILTINS.has(symbol);
+}

@@ -157,27 +157,59 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
     if (kind === 'kernel-module') sourceUnitByName.set(g.name, d);
   }
 
-  // 2. Binaries. A module's parts left by kbuild next to its .ko (foo.o, foo.mod.o) belong to it.
+  // 2. Binaries. A binary joins the unit of its sources: a module's .ko the module of the same
+  // name; an executable the program of the same name in its directory. The parts kbuild or
+  // make leave beside it (foo.o, foo.mod.o, the objects a Kbuild lists for the module, an
+  // object next to its .c) belong to that unit; once it has a linked binary they add no
+  // evidence of their own, since the linked binary holds theirs.
+  const unitOfSource = new Map<string, Draft>();
+  for (const d of drafts.values()) for (const p of d.paths) unitOfSource.set(path.normalize(p), d);
+  const partOf = new Map<string, string>();
+  for (const b of builds) {
+    const dir = path.dirname(b.path);
+    for (const m of b.modules) for (const o of m.objects) partOf.set(path.normalize(path.join(dir, o)), m.name);
+  }
   const koByDirName = new Map<string, Draft>();
+  const binaryByName = new Map<string, Draft>();
+  const join = (d: Draft, f: ElfFileFacts): void => {
+    if (d.hasBinary) d.paths.push(f.path);
+    else addElf(d, f);
+  };
   const sortedElfs = [...elfs].sort((a, b) => rank(a) - rank(b) || (a.path < b.path ? -1 : 1));
   for (const f of sortedElfs) {
-    const key = path.join(path.dirname(f.path), stripExt(f.path));
-    const owner = koByDirName.get(key);
-    if (owner && f.unitKind !== 'userspace' && !f.path.endsWith('.ko')) {
-      owner.paths.push(f.path); // evidence is already in the linked .ko
-      continue;
+    const dir = path.dirname(f.path);
+    const key = path.join(dir, stripExt(f.path));
+    if (!f.path.endsWith('.ko') && f.unitKind !== 'userspace') {
+      const module = partOf.get(path.normalize(f.path));
+      const owner =
+        koByDirName.get(key) ??
+        (module !== undefined ? sourceUnitByName.get(module) ?? binaryByName.get(module) : undefined) ??
+        unitOfSource.get(path.normalize(`${key}.c`));
+      if (owner) {
+        join(owner, f);
+        continue;
+      }
     }
-    const name = f.moduleName ?? stripExt(f.path);
-    const src = f.unitKind === 'kernel-module' ? sourceUnitByName.get(name) : undefined;
-    let d: Draft;
-    if (src && !src.hasBinary) {
-      d = src;
+    let d: Draft | undefined;
+    if (f.unitKind === 'userspace') {
+      const src = unitOfSource.get(path.normalize(`${key}.c`));
+      const prog = [...drafts.values()].find((x) => x.kind === 'userspace' && x.id === path.basename(f.path) && x.paths.some((p) => path.dirname(p) === dir));
+      d = prog ?? (src && src.kind === 'userspace' ? src : undefined);
     } else {
-      d = newDraft(uniqueId(f.unitKind === 'userspace' ? f.path : name), f.unitKind);
+      const name = f.moduleName ?? stripExt(f.path);
+      const src = f.unitKind === 'kernel-module' ? sourceUnitByName.get(name) : undefined;
+      if (src && !src.hasBinary) d = src;
+    }
+    if (!d || d.hasBinary) {
+      const name = f.unitKind === 'userspace' ? f.path : f.moduleName ?? stripExt(f.path);
+      d = newDraft(uniqueId(name), f.unitKind);
       drafts.set(d.id, d);
     }
     addElf(d, f);
-    if (f.path.endsWith('.ko')) koByDirName.set(key, d);
+    if (f.path.endsWith('.ko')) {
+      koByDirName.set(key, d);
+      binaryByName.set(f.moduleName ?? stripExt(f.path), d);
+    }
   }
   for (const g of generated) {
     const name = path.basename(g.path, '.mod.c');
@@ -212,6 +244,12 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
       if (d.functions.has(symbol) && d.hasBinary && r.binary.length === 0) continue;
       const evidence: Evidence = r.source.length && r.binary.length ? 'both' : r.binary.length ? 'binary' : 'source';
       const sites = r.source.length === 0 ? r.binary : r.binary.length === 0 ? r.source : r.binary.concat(r.source);
+      if (d.kind === 'userspace') {
+        // A program links against its C library and other userspace libraries, never
+        // against kernel exports: the kernel is reached through system calls only.
+        imports.push({ symbol, exportType: 'unknown', providerKind: 'unknown', sites, evidence });
+        continue;
+      }
       const scanned = scannedExports.get(symbol);
       if (scanned && scanned.unit !== d.id) {
         imports.push({
@@ -264,9 +302,10 @@ function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Linked modules first, so that their parts fold into them. */
+/** Linked modules and programs first, so that their parts fold into them. */
 function rank(f: ElfFileFacts): number {
   if (f.path.endsWith('.ko')) return 0;
-  if (f.path.endsWith('.mod.o')) return 2;
-  return 1;
+  if (f.unitKind === 'userspace') return 1;
+  if (f.path.endsWith('.mod.o')) return 3;
+  return 2;
 }
