@@ -31,6 +31,14 @@ export interface LicenseDecl {
   location: Location;
 }
 
+/** How strongly the evidence points at a derived work, with the reasons (see the risk assessment). */
+export type RiskLevel = 'none' | 'low' | 'medium' | 'high' | 'critical';
+
+export interface UnitRisk {
+  level: RiskLevel;
+  rationale: string;
+}
+
 export interface Unit {
   /** Module name for kernel modules (from .modinfo name= or the file name), else a path. */
   id: string;
@@ -46,6 +54,8 @@ export interface Unit {
   /** Functions defined in the unit (names, in the order of its files), for function-level reasoning. */
   functions: string[];
   evidence: Evidence;
+  /** Derived-work risk assessment, when the pipeline made one (optional: reporters must cope without). */
+  risk?: UnitRisk;
 }
 
 export interface LinkedModel {
