@@ -3,6 +3,7 @@ import type { ReadError } from '../analyzers/facts';
 import type { KernelDbMeta } from '../kernel-symbols/types';
 import type { Unit } from '../rules/model';
 import type { Finding, RuleMeta } from '../rules/types';
+import type { BaselineComparison, RenderOptions } from './render';
 
 export interface ScanResult {
   tool: { name: string; version: string };
@@ -17,11 +18,15 @@ export interface ScanResult {
   /** Parts of readable files that could not be understood (unparsable regions, bad entries). */
   warnings: ReadError[];
   rules: RuleMeta[];
-  stats: { files: number; bytes: number; analysed: number; skipped: number; ms: number };
+  /** Set when the scan compared its findings with a baseline file (--baseline). */
+  baseline?: BaselineComparison;
+  /** files: discovered; analysed: read by an analyser; skipped: neither C, Kbuild nor ELF;
+   *  excluded: left out by .gitignore or --exclude. */
+  stats: { files: number; bytes: number; analysed: number; skipped: number; excluded: number; ms: number };
 }
 
 export interface Reporter {
   /** Format name as given to --format. */
   name: string;
-  render(result: ScanResult, options: { color?: boolean }): string;
+  render(result: ScanResult, options: RenderOptions): string;
 }

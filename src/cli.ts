@@ -42,6 +42,8 @@ export function buildProgram(): Command {
     .option('-k, --kernel <version>', 'same as --symbols with a shipped kernel version (5.10, 6.1, 6.12)')
     .option('--fail-on <severity>', 'exit 1 when a finding reaches this severity (error, warning, info, none)', severityArg, 'error')
     .option('--no-color', 'never colour the text report')
+    .option('-x, --exclude <glob>', 'leave out paths matching a glob (relative to the scanned directory; repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--no-gitignore', 'also scan what .gitignore files in the scanned directories leave out')
     .addHelpText(
       'after',
       `
@@ -54,7 +56,7 @@ Exit codes: 0 nothing reached --fail-on; 1 a finding did; 2 usage error or no in
     )
     .action(async (paths: string[], opts) => {
       const db = loadDatabase(opts.kernel ?? opts.symbols);
-      const { result } = await scan(paths, { db, command: `gplcheck ${process.argv.slice(2).join(' ')}` });
+      const { result } = await scan(paths, { db, exclude: opts.exclude, gitignore: opts.gitignore, command: `gplcheck ${process.argv.slice(2).join(' ')}` });
       const reporter = REPORTERS[opts.format];
       const toFile = typeof opts.output === 'string';
       const color = opts.color !== false && !toFile && process.stdout.isTTY === true && !process.env.NO_COLOR;

@@ -12,6 +12,10 @@ export interface ScanOptions {
   db: KernelSymbolDb;
   rules?: RuleSettings;
   cwd?: string;
+  /** Glob patterns to leave out (see discover). */
+  exclude?: string[];
+  /** Respect .gitignore files (default true). */
+  gitignore?: boolean;
   command?: string;
   now?: Date;
 }
@@ -23,7 +27,7 @@ export interface ScanOutput {
 
 export async function scan(inputs: string[], options: ScanOptions): Promise<ScanOutput> {
   const t0 = Date.now();
-  const found = discover(inputs, options.cwd);
+  const found = discover(inputs, { cwd: options.cwd, exclude: options.exclude, gitignore: options.gitignore });
   const errors: ReadError[] = [...found.errors];
   const facts: FileFacts[] = [];
   const warnings: ReadError[] = [];
@@ -62,7 +66,7 @@ export async function scan(inputs: string[], options: ScanOptions): Promise<Scan
     errors: errors.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
     warnings,
     rules: RULES.map((r) => r.meta),
-    stats: { files: found.files.length, bytes, analysed: facts.length, skipped, ms: Date.now() - t0 },
+    stats: { files: found.files.length, bytes, analysed: facts.length, skipped, excluded: found.excluded, ms: Date.now() - t0 },
   };
   return { result, facts };
 }

@@ -1,0 +1,58 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { discover } from './discover';
+
+let root: string;
+let outside: string;
+
+beforeAll(() => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'gplcheck-discover-'));
+  root = path.join(base, 'tree');
+  outside = path.join(base, 'outside');
+  fs.mkdirSync(path.join(root, 'src/sub'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'build'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'vendor/lib'), { recursive: true });
+  fs.mkdirSync(outside, { recursive: true });
+  fs.writeFileSync(path.join(root, 'src/a.c'), 'int a;\n');
+  fs.writeFileSync(path.join(root, 'src/sub/b.c'), 'int b;\n');
+  fs.writeFileSync(path.join(root, 'src/sub/b.o'), 'x');
+  fs.writeFileSync(path.join(root, 'src/sub/.gitignore'), '*.o\n');
+  fs.writeFileSync(path.join(root, '.gitignore'), '/build/\n');
+  fs.writeFileSync(path.join(root, 'build/out.ko'), 'x');
+  fs.writeFileSync(path.join(root, 'vendor/lib/v.c'), 'int v;\n');
+  fs.writeFileSync(path.join(outside, 'secret.c'), 'int secret;\n');
+  fs.symlinkSync(outside, path.join(root, 'link-out'));
+  fs.symlinkSync(path.join(root, 'src'), path.join(root, 'src/sub/loop'));
+  fs.symlinkSync(path.join(root, 'src/a.c'), path.join(root, 'a-again.c'));
+});
+
+afterAll(() => fs.rmSync(path.dirname(root), { recursive: true, force: true }));
+
+const rel = (files: { path: string }[]) => files.map((f) => path.relative(root, path.resolve(root, f.path))).sort();
+
+test('respects .gitignore files at every level, reports links out of the root, cuts loops', () => {
+  const d = discover([root], { cwd: root });
+  expect(rel(d.files)).toEqual(['.gitignore', 'src/a.c', 'src/sub/.gitignore', 'src/sub/b.c', 'vendor/lib/v.c']);
+  expect(d.excluded).toBe(2); // build/ and src/sub/b.o
+  expect(d.errors).toEqual([
+    { path: 'link-out', message: expect.stringMatching(/^symbolic link to .*outside leads outside the scan root .*; not followed$/) },
+  ]);
+});
+
+test('--no-gitignore scans ignored files too', () => {
+  const d = discover([root], { cwd: root, gitignore: false });
+  expect(rel(d.files)).toContain('build/out.ko');
+  expect(rel(d.files)).toContain('src/sub/b.o');
+});
+
+test('--exclude globs: paths relative to the root, bare names anywhere', () => {
+  const d = discover([root], { cwd: root, exclude: ['vendor/**', '*.gitignore'] });
+  expect(rel(d.files)).toEqual(['src/a.c', 'src/sub/b.c']);
+});
+
+test('a missing input is an error naming it', () => {
+  const d = discover(['nope/nothing'], { cwd: root });
+  expect(d.errors).toEqual([{ path: 'nope/nothing', message: 'cannot read: no such file or directory' }]);
+  expect(d.files).toEqual([]);
+});
