@@ -3,10 +3,21 @@ import type { LinkedModel } from './model';
 import gplOnlySymbol from './gpl-only-symbol';
 import missingLicense from './missing-license';
 import namespaceNotImported from './namespace-not-imported';
+import gplOnlyViaShim from './gpl-only-via-shim';
+import loaderRefusal from './loader-refusal';
+import proprietaryTaint from './proprietary-taint';
 import sourceBinaryMismatch from './source-binary-mismatch';
 
 /** Every rule gplcheck knows, in the order reports list them. */
-export const RULES: readonly Rule[] = [gplOnlySymbol, missingLicense, namespaceNotImported, sourceBinaryMismatch];
+export const RULES: readonly Rule[] = [
+  gplOnlySymbol,
+  missingLicense,
+  namespaceNotImported,
+  sourceBinaryMismatch,
+  gplOnlyViaShim,
+  loaderRefusal,
+  proprietaryTaint,
+];
 
 export function findRule(id: string): Rule | undefined {
   return RULES.find((r) => r.meta.id === id);
