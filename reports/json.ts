@@ -55,6 +55,7 @@ export function toJsonDocument(r: ScanResult): object {
     findings: r.findings,
     errors: r.errors,
     warnings: r.warnings,
+    ...(r.shard ? { shard: r.shard } : {}),
   };
 }
 

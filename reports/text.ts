@@ -73,7 +73,7 @@ const reporter: Reporter = {
     out.push(
       `${r.stats.files} files, ${r.units.length} units, ${r.findings.length} findings ` +
         `(${counts.error} errors, ${counts.warning} warnings, ${counts.info} info), ` +
-        `${r.errors.length} unreadable, ${r.warnings.length} partial-read warnings, ${r.stats.ms} ms`,
+        `${r.errors.length} unreadable, ${r.warnings.length} partial-read warnings`,
     );
     return out.join('\n') + '\n';
   },

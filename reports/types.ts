@@ -1,5 +1,5 @@
 /** What every reporter renders. Built by the pipeline; reporters never compute findings. */
-import type { ReadError } from '../analyzers/facts';
+import type { FileFacts, ReadError } from '../analyzers/facts';
 import type { KernelDbMeta } from '../kernel-symbols/types';
 import type { Unit } from '../rules/model';
 import type { Finding, RuleMeta } from '../rules/types';
@@ -23,6 +23,17 @@ export interface ScanResult {
   /** files: discovered; analysed: read by an analyser; skipped: neither C, Kbuild nor ELF;
    *  excluded: left out by .gitignore or --exclude. */
   stats: { files: number; bytes: number; analysed: number; skipped: number; excluded: number; ms: number };
+  /** Present when the scan was one shard of several (`--shard i/n`). */
+  shard?: ShardData;
+}
+
+/** A shard's own analysis, carried so that `gplcheck merge` can link all shards together. */
+export interface ShardData {
+  index: number;
+  count: number;
+  facts: FileFacts[];
+  errors: ReadError[];
+  stats: { files: number; bytes: number; analysed: number; skipped: number; excluded: number; cacheHits: number };
 }
 
 export interface Reporter {

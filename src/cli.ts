@@ -3,9 +3,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import * as fs from 'fs';
 import { importSymvers, listDatabases, loadDatabase } from '../kernel-symbols';
-import { REPORTERS } from '../reports';
+import { REPORTERS, type ScanResult } from '../reports';
 import { SEVERITIES, type Severity } from '../rules/types';
-import { scan } from './scan';
+import { defaultCacheDir, scan } from './scan';
+import { mergeShards } from './merge';
 import { TOOL } from './version';
 
 /** Exit codes. */
@@ -18,9 +19,46 @@ function severityArg(v: string): Severity | 'none' {
   throw new InvalidArgumentError(`expected one of ${[...SEVERITIES, 'none'].join(', ')}`);
 }
 
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return n;
+}
+
+function shardArg(v: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) throw new InvalidArgumentError('expected i/n with 1 <= i <= n, e.g. 2/4');
+  return { index, count };
+}
+
 function reaches(s: Severity, threshold: Severity | 'none'): boolean {
   if (threshold === 'none') return false;
   return SEVERITIES.indexOf(s) >= SEVERITIES.indexOf(threshold);
+}
+
+interface EmitOptions {
+  format: string;
+  output?: string;
+  color?: boolean;
+  failOn: Severity | 'none';
+}
+
+/** Renders the report, writes it, and sets the exit code. */
+function emitResult(result: ScanResult, opts: EmitOptions): void {
+  const reporter = REPORTERS[opts.format];
+  const toFile = typeof opts.output === 'string';
+  const color = opts.color !== false && !toFile && process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const text = reporter.render(result, { color });
+  if (toFile) fs.writeFileSync(opts.output!, text);
+  else process.stdout.write(text);
+  if (result.stats.analysed === 0 && result.errors.length > 0) {
+    process.stderr.write(`gplcheck: no input could be read (${result.errors.length} errors)\n`);
+    process.exitCode = EXIT_USAGE;
+    return;
+  }
+  process.exitCode = result.findings.some((f) => reaches(f.severity, opts.failOn)) ? EXIT_FINDINGS : EXIT_OK;
 }
 
 export function buildProgram(): Command {
@@ -44,6 +82,10 @@ export function buildProgram(): Command {
     .option('--no-color', 'never colour the text report')
     .option('-x, --exclude <glob>', 'leave out paths matching a glob (relative to the scanned directory; repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--no-gitignore', 'also scan what .gitignore files in the scanned directories leave out')
+    .option('-j, --jobs <n>', 'worker threads for C analysis (default: every core)', positiveInt)
+    .option('--cache-dir <dir>', 'where to keep the facts cache (default: $XDG_CACHE_HOME/gplcheck)')
+    .option('--no-cache', 'neither read nor write the facts cache')
+    .option('--shard <i/n>', 'scan only slice i of n (for CI matrices); join the JSON reports with `gplcheck merge`', shardArg)
     .addHelpText(
       'after',
       `
@@ -56,19 +98,36 @@ Exit codes: 0 nothing reached --fail-on; 1 a finding did; 2 usage error or no in
     )
     .action(async (paths: string[], opts) => {
       const db = loadDatabase(opts.kernel ?? opts.symbols);
-      const { result } = await scan(paths, { db, exclude: opts.exclude, gitignore: opts.gitignore, command: `gplcheck ${process.argv.slice(2).join(' ')}` });
-      const reporter = REPORTERS[opts.format];
-      const toFile = typeof opts.output === 'string';
-      const color = opts.color !== false && !toFile && process.stdout.isTTY === true && !process.env.NO_COLOR;
-      const text = reporter.render(result, { color });
-      if (toFile) fs.writeFileSync(opts.output, text);
-      else process.stdout.write(text);
-      if (result.stats.analysed === 0 && result.errors.length > 0) {
-        process.stderr.write(`gplcheck: no input could be read (${result.errors.length} errors)\n`);
-        process.exitCode = EXIT_USAGE;
-        return;
-      }
-      process.exitCode = result.findings.some((f) => reaches(f.severity, opts.failOn)) ? EXIT_FINDINGS : EXIT_OK;
+      const { result } = await scan(paths, {
+        db,
+        exclude: opts.exclude,
+        gitignore: opts.gitignore,
+        jobs: opts.jobs,
+        cache: opts.cache === false ? false : opts.cacheDir ?? defaultCacheDir(),
+        shard: opts.shard,
+        command: `gplcheck ${process.argv.slice(2).join(' ')}` });
+      emitResult(result, opts);
+    });
+
+  program
+    .command('merge')
+    .description('join the JSON reports of `scan --shard i/n` runs into the report one scan of the whole tree gives')
+    .argument('<reports...>', 'shard reports (JSON), one per slice')
+    .addOption(new Option('-f, --format <format>', 'report format').choices(Object.keys(REPORTERS)).default('text'))
+    .option('-o, --output <file>', 'write the report to a file instead of standard output')
+    .option('-s, --symbols <db>', 'kernel symbol database (default: the one the shards were scanned against)')
+    .option('--fail-on <severity>', 'exit 1 when a finding reaches this severity (error, warning, info, none)', severityArg, 'error')
+    .option('--no-color', 'never colour the text report')
+    .addHelpText(
+      'after',
+      `
+Example (a CI matrix of three jobs, then one that merges):
+  $ gplcheck scan src/ --shard 1/3 --format json --output shard-1.json   # likewise 2/3 and 3/3
+  $ gplcheck merge shard-1.json shard-2.json shard-3.json --format json --output report.json`,
+    )
+    .action((reports: string[], opts) => {
+      const { result } = mergeShards(reports, opts.symbols ? loadDatabase(opts.symbols) : (name) => loadDatabase(name), { command: `gplcheck ${process.argv.slice(2).join(' ')}` });
+      emitResult(result, opts);
     });
 
   const symbols = program.command('symbols').description('manage kernel symbol databases');

@@ -1,12 +1,17 @@
 /** The pipeline: files -> analyzers -> facts -> link -> rules -> findings. */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import type { FileFacts, ReadError } from '../analyzers/facts';
 import { RULES, runRules, type RuleSettings } from '../rules';
 import type { KernelSymbolDb } from '../kernel-symbols/types';
 import type { ScanResult } from '../reports/types';
-import { analyzeBuffer, readCandidate } from './analyze';
-import { discover } from './discover';
+import { defaultCacheDir } from './cache';
+import { classifyByName } from './analyze';
+import { discover, type DiscoveredFile } from './discover';
 import { link } from './link';
-import { TOOL } from './version';
+import { TOOL, PACKAGE_ROOT } from './version';
+import { analyzeBatch, type BatchResult, type BatchTask } from './worker';
 
 export interface ScanOptions {
   db: KernelSymbolDb;
@@ -16,57 +21,155 @@ export interface ScanOptions {
   exclude?: string[];
   /** Respect .gitignore files (default true). */
   gitignore?: boolean;
+  /** Worker threads for analysis; 1 analyses in the calling thread. Default: every core. */
+  jobs?: number;
+  /** Facts cache directory; false turns the cache off. Default: off for the library, the CLI
+   *  turns it on in the user's cache directory. */
+  cache?: string | false;
+  /** Scan only slice `index` (1-based) of `count`: files are assigned by a hash of their path. */
+  shard?: { index: number; count: number };
   command?: string;
   now?: Date;
 }
 
 export interface ScanOutput {
   result: ScanResult;
+  /** Facts of every analysed file, in path order. */
   facts: FileFacts[];
 }
 
-export async function scan(inputs: string[], options: ScanOptions): Promise<ScanOutput> {
-  const t0 = Date.now();
-  const found = discover(inputs, { cwd: options.cwd, exclude: options.exclude, gitignore: options.gitignore });
-  const errors: ReadError[] = [...found.errors];
-  const facts: FileFacts[] = [];
-  const warnings: ReadError[] = [];
-  let bytes = 0;
-  let skipped = 0;
-  for (const file of found.files) {
-    const data = readCandidate(file.absolute, file.path);
-    if (data === null) {
-      skipped++;
-      continue;
-    }
-    if (!Buffer.isBuffer(data)) {
-      errors.push(data);
-      continue;
-    }
-    bytes += data.length;
-    const r = analyzeBuffer(file.path, data);
-    if (r.kind === 'facts') {
-      facts.push(r.facts);
-      warnings.push(...r.facts.warnings);
-    } else if (r.kind === 'error') errors.push(r.error);
-    else skipped++;
+/** Everything analysis produced, before linking: what a shard hands to `merge`. */
+export interface AnalysisOutput {
+  facts: FileFacts[];
+  errors: ReadError[];
+  stats: { files: number; bytes: number; analysed: number; skipped: number; excluded: number; cacheHits: number };
+}
+
+const BATCH_FILES = 32;
+
+/** FNV-1a over the path's UTF-16 code units: stable across runs, machines and Node versions. */
+export function shardOf(p: string, count: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < p.length; i++) {
+    h ^= p.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
   }
+  return (h % count) + 1;
+}
+
+function workerFile(): string | undefined {
+  const here = path.join(__dirname, 'worker.js');
+  if (fs.existsSync(here)) return here;
+  const built = path.join(PACKAGE_ROOT, 'dist', 'src', 'worker.js');
+  return fs.existsSync(built) ? built : undefined;
+}
+
+/**
+ * C sources go to worker threads: parsing is the expensive part of a scan and the facts of a
+ * source file are small. Binaries are analysed in this thread meanwhile: reading ELF is cheap
+ * next to copying its many relocation sites between threads.
+ */
+async function runBatches(tasks: { task: BatchTask; heavy: boolean }[], jobs: number): Promise<BatchResult[]> {
+  const heavy = tasks.filter((t) => t.heavy).length;
+  const file = jobs > 1 && heavy > 1 ? workerFile() : undefined;
+  if (!file) return tasks.map((t) => analyzeBatch(t.task));
+  // Imported here so that a single-threaded scan does not load the pool at all.
+  const { Piscina } = await import('piscina');
+  const pool = new Piscina({ filename: file, minThreads: jobs, maxThreads: jobs, idleTimeout: 100 });
+  try {
+    const pending = tasks.map((t) => (t.heavy ? (pool.run(t.task) as Promise<BatchResult>) : undefined));
+    const local = tasks.map((t) => (t.heavy ? undefined : analyzeBatch(t.task)));
+    return await Promise.all(tasks.map((_, i) => local[i] ?? pending[i]!));
+  } finally {
+    await pool.destroy();
+  }
+}
+
+/** Discovery and analysis: per-file facts, no linking. */
+export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rules'>): Promise<AnalysisOutput> {
+  const found = discover(inputs, { cwd: options.cwd, exclude: options.exclude, gitignore: options.gitignore });
+  let files: DiscoveredFile[] = found.files;
+  if (options.shard) {
+    const { index, count } = options.shard;
+    files = files.filter((f) => shardOf(f.path, count) === index);
+  }
+  const jobs = Math.max(1, options.jobs ?? os.availableParallelism());
+  const cache =
+    typeof options.cache === 'string'
+      ? {
+          dir: options.cache,
+          identity: { toolVersion: TOOL.version, database: `${options.db.meta.name}:${options.db.meta.source.sha256 ?? options.db.meta.kernel}` },
+        }
+      : undefined;
+  const tasks: { task: BatchTask; heavy: boolean }[] = [];
+  for (const heavy of [true, false]) {
+    const part = files.filter((f) => (classifyByName(f.path) !== 'other') === heavy);
+    for (let i = 0; i < part.length; i += BATCH_FILES) {
+      const batch = part.slice(i, i + BATCH_FILES).map((f) => ({ path: f.path, absolute: f.absolute }));
+      tasks.push({ task: { files: batch, ...(cache ? { cache } : {}) }, heavy });
+    }
+  }
+  const results = await runBatches(tasks, jobs);
+  const facts: FileFacts[] = [];
+  const errors: ReadError[] = [...found.errors];
+  const stats = { files: files.length, bytes: 0, analysed: 0, skipped: 0, excluded: found.excluded, cacheHits: 0 };
+  for (const r of results) {
+    for (const f of r.facts) if (f) facts.push(f);
+    errors.push(...r.errors);
+    stats.bytes += r.bytes;
+    stats.skipped += r.skipped;
+    stats.cacheHits += r.cacheHits;
+  }
+  stats.analysed = facts.length;
+  return { facts, errors, stats };
+}
+
+/** Linking, rules and the result, from analysis output (one scan's, or shards' merged). */
+export function finish(
+  inputs: string[],
+  analysis: AnalysisOutput,
+  options: Pick<ScanOptions, 'db' | 'rules' | 'command' | 'now'>,
+  ms: number,
+): ScanOutput {
+  const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  const facts = [...analysis.facts].sort(byPath);
+  const errors = [...analysis.errors].sort((a, b) => byPath(a, b) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+  const warnings = facts.flatMap((f) => f.warnings);
   const model = link(facts, options.db, errors);
   const findings = runRules(model, options.rules);
+  const { cacheHits: _hits, ...stats } = analysis.stats;
   const result: ScanResult = {
     tool: TOOL,
     database: options.db.meta,
     invocation: {
       command: options.command ?? `gplcheck scan ${inputs.join(' ')}`,
-      date: (options.now ?? new Date()).toISOString(),
+      date: (options.now ?? reproducibleNow()).toISOString(),
     },
     inputs,
     units: model.units,
     findings,
-    errors: errors.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    errors,
     warnings,
     rules: RULES.map((r) => r.meta),
-    stats: { files: found.files.length, bytes, analysed: facts.length, skipped, excluded: found.excluded, ms: Date.now() - t0 },
+    stats: { ...stats, ms },
   };
   return { result, facts };
 }
+
+/** The report's date: SOURCE_DATE_EPOCH (the reproducible-builds convention) when set. */
+function reproducibleNow(): Date {
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  return epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date();
+}
+
+export async function scan(inputs: string[], options: ScanOptions): Promise<ScanOutput> {
+  const t0 = Date.now();
+  const analysis = await analyze(inputs, options);
+  const out = finish(inputs, analysis, options, Date.now() - t0);
+  if (options.shard) {
+    out.result.shard = { ...options.shard, facts: out.facts, errors: analysis.errors, stats: analysis.stats };
+  }
+  return out;
+}
+
+export { defaultCacheDir };

@@ -1,0 +1,71 @@
+/**
+ * A content-addressed cache of per-file facts. The key is the sha256 of the file's bytes
+ * together with the tool version and the kernel database's identity, so a changed file, a
+ * new gplcheck or another database never reuses old facts. Entries live in a cache directory
+ * outside the scanned tree, one file each, written atomically (temporary file + rename), so
+ * parallel workers and parallel scans can share it.
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { FileFacts } from '../analyzers/facts';
+
+export const CACHE_FORMAT = 1;
+
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.GPLCHECK_CACHE_DIR) return env.GPLCHECK_CACHE_DIR;
+  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'gplcheck');
+}
+
+export interface CacheIdentity {
+  toolVersion: string;
+  /** e.g. `6.1:<sha256 of its Module.symvers>` */
+  database: string;
+}
+
+export class FactsCache {
+  private readonly salt: string;
+  constructor(
+    readonly dir: string,
+    identity: CacheIdentity,
+  ) {
+    this.salt = `gplcheck-facts-v${CACHE_FORMAT}\0${identity.toolVersion}\0${identity.database}\0`;
+  }
+
+  key(data: Buffer, shownPath: string): string {
+    // The path is part of the key: facts carry locations that name the file.
+    return createHash('sha256').update(this.salt).update(shownPath).update('\0').update(data).digest('hex');
+  }
+
+  private file(key: string): string {
+    return path.join(this.dir, key.slice(0, 2), `${key}.json`);
+  }
+
+  get(key: string): FileFacts | undefined {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.file(key), 'utf8');
+    } catch {
+      return undefined;
+    }
+    try {
+      return JSON.parse(text) as FileFacts;
+    } catch {
+      return undefined; // a torn or foreign file: analyse again and overwrite it
+    }
+  }
+
+  put(key: string, facts: FileFacts): void {
+    const file = this.file(key);
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify(facts));
+      fs.renameSync(tmp, file);
+    } catch {
+      // A cache that cannot be written only costs speed; the scan itself goes on.
+    }
+  }
+}

@@ -1,0 +1,117 @@
+/** Scale features: determinism across job counts, the facts cache, shards that merge. */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { loadDatabase } from '../kernel-symbols';
+import { REPORTERS } from '../reports';
+import { FactsCache } from './cache';
+import { mergeShards } from './merge';
+import { analyze, scan, shardOf, type ScanOptions } from './scan';
+
+jest.setTimeout(180_000);
+
+const REPO = path.resolve(__dirname, '..');
+const db = loadDatabase('6.1');
+const now = new Date('2026-01-01T00:00:00Z');
+// real inputs of both kinds: C sources with Kbuild files, and kernel modules
+const INPUTS = ['test/fixtures/modules', 'vmkernel', 'analyzers/c/testdata'];
+
+const render = (r: Awaited<ReturnType<typeof scan>>['result']) => REPORTERS.json.render(r, {}) + REPORTERS.text.render(r, {});
+const run = (o: Partial<ScanOptions>) => scan(INPUTS, { db, cwd: REPO, now, command: 'gplcheck scan', cache: false, ...o });
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gplcheck-scale-'));
+  if (!fs.existsSync(path.join(REPO, 'dist/src/worker.js'))) throw new Error('run `npm run build` first: worker threads load dist/src/worker.js');
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+test('byte-identical reports with --jobs 1 and --jobs 2, run after run', async () => {
+  const one = render((await run({ jobs: 1 })).result);
+  const two = render((await run({ jobs: 2 })).result);
+  const again = render((await run({ jobs: 2 })).result);
+  expect(one.length).toBeGreaterThan(1000);
+  expect(two).toBe(one);
+  expect(again).toBe(one);
+});
+
+describe('facts cache', () => {
+  const copy = () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'tree-'));
+    fs.cpSync(path.join(REPO, 'test/fixtures/modules/src/gpl_shim'), path.join(dir, 'gpl_shim'), { recursive: true });
+    fs.cpSync(path.join(REPO, 'test/fixtures/modules/src/prop_direct'), path.join(dir, 'prop_direct'), { recursive: true });
+    return dir;
+  };
+
+  test('an unchanged tree is served from the cache, with the same result', async () => {
+    const dir = copy();
+    const cache = path.join(tmp, 'cache-a');
+    const cold = await analyze([dir], { db, jobs: 1, cache });
+    const warm = await analyze([dir], { db, jobs: 1, cache });
+    expect(cold.stats.cacheHits).toBe(0);
+    expect(warm.stats.cacheHits).toBe(warm.stats.analysed);
+    expect(warm.facts).toEqual(cold.facts);
+  });
+
+  test('a changed file, another database or another tool version is analysed again', async () => {
+    const dir = copy();
+    const cache = path.join(tmp, 'cache-b');
+    const first = await analyze([dir], { db, jobs: 1, cache });
+    const c = path.join(dir, 'gpl_shim/gpl_shim.c');
+    fs.appendFileSync(c, '\nint gpl_shim_extra(void) { return synchronize_rcu(), 0; }\n');
+    const changed = await analyze([dir], { db, jobs: 1, cache });
+    expect(changed.stats.cacheHits).toBe(first.stats.analysed - 1);
+    const cf = changed.facts.find((f) => f.path.endsWith('gpl_shim.c'));
+    expect(cf && cf.analyzer === 'c' && cf.calls.some((x) => x.callee === 'synchronize_rcu')).toBe(true);
+
+    const other = await analyze([dir], { db: loadDatabase('5.10'), jobs: 1, cache });
+    expect(other.stats.cacheHits).toBe(0);
+
+    const data = fs.readFileSync(c);
+    const v1 = new FactsCache(cache, { toolVersion: '1.0.0', database: 'x' });
+    const v2 = new FactsCache(cache, { toolVersion: '1.0.1', database: 'x' });
+    expect(v1.key(data, c)).not.toBe(v2.key(data, c));
+  });
+
+  test('a corrupt cache entry is analysed again, not trusted', async () => {
+    const dir = copy();
+    const cache = path.join(tmp, 'cache-c');
+    await analyze([dir], { db, jobs: 1, cache });
+    for (const sub of fs.readdirSync(cache)) {
+      for (const f of fs.readdirSync(path.join(cache, sub))) fs.writeFileSync(path.join(cache, sub, f), '{"torn');
+    }
+    const again = await analyze([dir], { db, jobs: 1, cache });
+    expect(again.stats.cacheHits).toBe(0);
+    expect(again.facts.length).toBeGreaterThan(0);
+  });
+});
+
+test('shards merge into exactly what one scan reports, across shard boundaries', async () => {
+  const single = (await run({ jobs: 1 })).result;
+  for (const count of [2, 3]) {
+    const files: string[] = [];
+    for (let index = 1; index <= count; index++) {
+      const r = (await run({ jobs: 1, shard: { index, count } })).result;
+      const f = path.join(tmp, `shard-${index}-of-${count}.json`);
+      fs.writeFileSync(f, REPORTERS.json.render(r, {}));
+      files.push(f);
+    }
+    const merged = mergeShards(files, db, { now, command: 'gplcheck scan' }).result;
+    expect(render(merged)).toBe(render(single));
+  }
+  // with three shards ns_missing.ko and its provider gpl_provider.ko land in different slices;
+  // the namespace finding needs the provider's export, so only a real cross-shard link has it
+  const ko = (m: string) => `test/fixtures/modules/build/${m}/${m}.ko`;
+  expect(shardOf(ko('ns_missing'), 3)).not.toBe(shardOf(ko('gpl_provider'), 3));
+  expect(single.findings.some((f) => f.unit === 'ns_missing' && f.ruleId === 'namespace-not-imported' && f.symbol === 'shim_ns_helper')).toBe(true);
+});
+
+test('merge refuses shards that do not belong together', async () => {
+  const a = path.join(tmp, 'x1.json');
+  fs.writeFileSync(a, REPORTERS.json.render((await run({ jobs: 1, shard: { index: 1, count: 2 } })).result, {}));
+  expect(() => mergeShards([a], db)).toThrow('missing shard 2/2');
+  expect(() => mergeShards([a, a], db)).toThrow(/shard 1\/2 is also given as/);
+  const notShard = path.join(tmp, 'plain.json');
+  fs.writeFileSync(notShard, REPORTERS.json.render((await run({ jobs: 1 })).result, {}));
+  expect(() => mergeShards([notShard], db)).toThrow(`${notShard}: not a shard report`);
+});

@@ -1,0 +1,82 @@
+/**
+ * The work one thread does for a batch of files: read, look up the cache, analyse. Runs in
+ * the pool's worker threads and, with --jobs 1, in the main thread. Never throws: every
+ * problem becomes an error that names the file.
+ */
+import type { FileFacts, ReadError } from '../analyzers/facts';
+import { analyzeBuffer, classifyByName, readCandidate } from './analyze';
+import { FactsCache, type CacheIdentity } from './cache';
+
+export interface BatchFile {
+  path: string;
+  absolute: string;
+}
+
+export interface BatchTask {
+  files: BatchFile[];
+  cache?: { dir: string; identity: CacheIdentity };
+}
+
+export interface BatchResult {
+  /** In the order of the task's files; null where a file gave no facts. */
+  facts: (FileFacts | null)[];
+  errors: ReadError[];
+  bytes: number;
+  skipped: number;
+  cacheHits: number;
+}
+
+let cache: FactsCache | undefined;
+let cacheSpec = '';
+
+export function analyzeBatch(task: BatchTask): BatchResult {
+  if (task.cache) {
+    const spec = JSON.stringify(task.cache);
+    if (spec !== cacheSpec) {
+      cache = new FactsCache(task.cache.dir, task.cache.identity);
+      cacheSpec = spec;
+    }
+  }
+  const sharedCache = task.cache ? cache : undefined;
+  const out: BatchResult = { facts: [], errors: [], bytes: 0, skipped: 0, cacheHits: 0 };
+  for (const file of task.files) {
+    const data = readCandidate(file.absolute, file.path);
+    if (data === null) {
+      out.skipped++;
+      out.facts.push(null);
+      continue;
+    }
+    if (!Buffer.isBuffer(data)) {
+      out.errors.push(data);
+      out.facts.push(null);
+      continue;
+    }
+    out.bytes += data.length;
+    // Only sources are cached: parsing C is the costly step, while reading an ELF file again
+    // is cheaper than reading back its many relocation sites from JSON.
+    const useCache = sharedCache && classifyByName(file.path) !== 'other' ? sharedCache : undefined;
+    let key: string | undefined;
+    if (useCache) {
+      key = useCache.key(data, file.path);
+      const hit = useCache.get(key);
+      if (hit) {
+        out.cacheHits++;
+        out.facts.push(hit);
+        continue;
+      }
+    }
+    const r = analyzeBuffer(file.path, data);
+    if (r.kind === 'facts') {
+      out.facts.push(r.facts);
+      if (useCache && key) useCache.put(key, r.facts);
+    } else {
+      out.facts.push(null);
+      if (r.kind === 'error') out.errors.push(r.error);
+      else out.skipped++;
+    }
+  }
+  return out;
+}
+
+// piscina's entry point when this file runs in a worker thread
+export default analyzeBatch;
