@@ -9,6 +9,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { KernelSymbolsError } from './errors';
+import type { ReachMeta } from './reach';
 import type { KernelDbMeta } from './types';
 
 function kernelsScript(): string {
@@ -31,14 +32,10 @@ export interface DebianSymvers {
  * Fetches the Debian package recorded in `meta.source` and returns its Module.symvers.
  * Throws a KernelSymbolsError saying what failed (download, missing file, different bytes).
  */
-export function fetchDebianSymvers(meta: KernelDbMeta): DebianSymvers {
-  const src = meta.source;
-  if (src.kind !== 'debian-package' || !src.package || !src.packageVersion || !src.file) {
-    throw new KernelSymbolsError(`database '${meta.name}' was not built from a Debian package`, 'db-read');
-  }
-  let dir: string;
+/** Downloads and unpacks exactly `pkg` `version` (cached); returns the directory. */
+function fetchPackage(pkg: string, version: string, what: string): string {
   try {
-    dir = execFileSync(kernelsScript(), ['fetch', src.package, src.packageVersion], {
+    return execFileSync(kernelsScript(), ['fetch', pkg, version], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
       maxBuffer: 16 << 20,
@@ -46,12 +43,20 @@ export function fetchDebianSymvers(meta: KernelDbMeta): DebianSymvers {
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     throw new KernelSymbolsError(
-      `cannot fetch ${src.package} ${src.packageVersion} (the source of database '${meta.name}') from the Debian archive: ` +
+      `cannot fetch ${pkg} ${version} (${what}) from the Debian archive: ` +
         `${(e.stderr || e.message).trim()}\nIf the archive no longer has this version, rebuild the databases ` +
         '(kernel-symbols/build/build-databases.sh).',
       'db-read',
     );
   }
+}
+
+export function fetchDebianSymvers(meta: KernelDbMeta): DebianSymvers {
+  const src = meta.source;
+  if (src.kind !== 'debian-package' || !src.package || !src.packageVersion || !src.file) {
+    throw new KernelSymbolsError(`database '${meta.name}' was not built from a Debian package`, 'db-read');
+  }
+  const dir = fetchPackage(src.package, src.packageVersion, `the source of database '${meta.name}'`);
   const file = path.join(dir, src.file);
   if (!fs.existsSync(file)) {
     throw new KernelSymbolsError(`${src.package} ${src.packageVersion} unpacked into ${dir} has no ${src.file}`, 'db-read', file);
@@ -67,4 +72,21 @@ export function fetchDebianSymvers(meta: KernelDbMeta): DebianSymvers {
     }
   }
   return { path: file, dir, packageVersion: src.packageVersion };
+}
+
+/**
+ * Fetches the linux-headers-<abi>-common package a shipped inline reach table was built from
+ * and returns the directory holding its `include/` and `arch/x86/include/`.
+ */
+export function fetchDebianHeaders(meta: ReachMeta): string {
+  const src = meta.source;
+  if (!src.package || !src.packageVersion) {
+    throw new KernelSymbolsError(`inline reach table '${meta.name}' was not built from a Debian package`, 'db-read');
+  }
+  const dir = fetchPackage(src.package, src.packageVersion, `the headers of inline reach table '${meta.name}'`);
+  const root = path.join(dir, 'usr', 'src', src.package);
+  if (!fs.existsSync(path.join(root, 'include'))) {
+    throw new KernelSymbolsError(`${src.package} ${src.packageVersion} unpacked into ${dir} has no usr/src/${src.package}/include`, 'db-read', root);
+  }
+  return root;
 }

@@ -7,6 +7,8 @@
 # For each series it finds the newest ABI in the archive (suite, -updates and -security),
 # downloads and unpacks the package under $GPLCHECK_CACHE (default <repo>/.cache) and writes
 # the database with its provenance (package, version, suite, sha256 of Module.symvers).
+# Then, for each, the inline/macro reach table <series>.reach.json.gz from the matching
+# linux-headers-<abi>-common package (build-reach.sh).
 # Usage: kernel-symbols/build/build-databases.sh [SERIES...]     (default: all three)
 set -euo pipefail
 
@@ -33,4 +35,5 @@ for series in "$@"; do
   node "$WRITER" --symvers "$symvers" --root "$dir" --name "$series" --kernel "$kernel" --arch amd64 \
     --package "$pkg" --package-version "$version" --suite "$suite" --out "$OUT_DIR/$series.symdb.json.gz"
 done
+GPLCHECK_SKIP_TSC=1 GPLCHECK_SHIPPED_SYMBOLS_OUT="$OUT_DIR" "$KS_BUILD_DIR/build-reach.sh" "$@"
 ls -l "$OUT_DIR"
