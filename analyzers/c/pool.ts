@@ -65,7 +65,7 @@ export class CAnalyzerPool {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
-        if (Number.isFinite(this.load[p.worker])) this.load[p.worker]--;
+        if (Number.isFinite(this.load[p.worker]) && --this.load[p.worker] === 0) w.unref(); // idle workers do not keep the process alive
         if (m.facts) p.resolve(m.facts);
         else p.reject(new Error(`${p.path}: ${m.error ?? 'C analyser failed'}`));
       });
@@ -86,7 +86,7 @@ export class CAnalyzerPool {
     let best = 0;
     for (let i = 1; i < this.load.length; i++) if (this.load[i] < this.load[best]) best = i;
     const id = this.nextId++;
-    this.load[best]++;
+    if (this.load[best]++ === 0) this.workers[best].ref();
     return new Promise<CFileFacts>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, path, worker: best });
       this.workers[best].postMessage({ id, path, data });

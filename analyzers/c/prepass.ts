@@ -364,6 +364,10 @@ export function prepare(text: string): Prepared {
 /** End (exclusive, at the newline) of the logical directive line starting at `hash`. */
 function directiveEnd(text: string, hash: number): number {
   const n = text.length;
+  // fast path: a one-line directive without comments or literals
+  const nl = text.indexOf('\n', hash);
+  const lineEnd = nl === -1 ? n : nl;
+  if (plainLine(text, hash, lineEnd)) return lineEnd;
   let i = hash + 1;
   while (i < n) {
     const c = text.charCodeAt(i);
@@ -396,7 +400,17 @@ function directiveEnd(text: string, hash: number): number {
 }
 
 /** A directive's text with continuations joined and comments replaced by a space. */
+/** text[start, end) has no `/`, quote or backslash: no comment, literal or continuation in it. */
+function plainLine(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 47 || c === 34 || c === 39 || c === 92) return false;
+  }
+  return true;
+}
+
 function directiveText(text: string, start: number, end: number): string {
+  if (plainLine(text, start, end)) return text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end);
   let out = '';
   let i = start;
   let segStart = start;
