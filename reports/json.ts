@@ -25,6 +25,7 @@ export function toJsonDocument(r: ScanResult): object {
       bySeverity: countBy(r.findings.map((f) => f.severity)),
       errors: r.errors.length,
       warnings: r.warnings.length,
+      byRisk: countBy(r.units.flatMap((u) => (u.risk ? [u.risk.level] : []))),
     },
     units: r.units.map((u) => ({
       id: u.id,
@@ -51,8 +52,10 @@ export function toJsonDocument(r: ScanResult): object {
         evidence: i.evidence,
         locations: i.sites.map((s) => s.location),
       })),
+      ...(u.risk ? { risk: { level: u.risk.level, rationale: u.risk.rationale } } : {}),
     })),
     findings: r.findings,
+    ...(r.graph ? { graph: r.graph } : {}),
     errors: r.errors,
     warnings: r.warnings,
     ...(r.shard ? { shard: r.shard } : {}),

@@ -1,6 +1,7 @@
 /** What every reporter renders. Built by the pipeline; reporters never compute findings. */
 import type { FileFacts, ReadError } from '../analyzers/facts';
 import type { KernelDbMeta } from '../kernel-symbols/types';
+import type { BoundaryGraph } from '../rules/graph';
 import type { Unit } from '../rules/model';
 import type { Finding, RuleMeta } from '../rules/types';
 import type { BaselineComparison, RenderOptions } from './render';
@@ -14,6 +15,8 @@ export interface ScanResult {
   inputs: string[];
   units: Unit[];
   findings: Finding[];
+  /** Units, symbols and the edges between them, with the shortest path to each GPL-only symbol (rules/graph.ts). */
+  graph?: BoundaryGraph;
   errors: ReadError[];
   /** Parts of readable files that could not be understood (unparsable regions, bad entries). */
   warnings: ReadError[];

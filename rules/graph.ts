@@ -15,7 +15,7 @@
  *
  * Nothing here judges: rules read the reach and decide what to report.
  */
-import type { ExportType, IncludeCategory, Location, ReferenceSite, UnitKind } from '../analyzers/facts';
+import type { CFileFacts, ExportType, IncludeCategory, Location, ReferenceSite, UnitKind } from '../analyzers/facts';
 import { loaderGplCompatible } from '../kernel-symbols/licenses';
 import type { Evidence, LinkedImport, LinkedModel, Unit } from './model';
 import type { EvidenceStep } from './types';
@@ -326,6 +326,11 @@ export function loaderLicenseOrder(model: LinkedModel, unit: Unit): string[] {
     if (f.analyzer === 'elf' && f.unitKind === 'kernel-module') return f.licenses;
   }
   return unit.licenses.map((l) => l.value);
+}
+
+/** The unit's own C sources and headers (not kbuild's generated `.mod.c`). */
+export function sourceFiles(model: LinkedModel, unit: Unit): CFileFacts[] {
+  return (model.facts.get(unit.id) ?? []).filter((f): f is CFileFacts => f.analyzer === 'c' && !f.path.endsWith('.mod.c'));
 }
 
 /** Whether the order of the `license=` tags, and so the loader's verdict, is known. */

@@ -6,6 +6,11 @@ import namespaceNotImported from './namespace-not-imported';
 import gplOnlyViaShim from './gpl-only-via-shim';
 import loaderRefusal from './loader-refusal';
 import proprietaryTaint from './proprietary-taint';
+import licenseMismatch from './license-mismatch';
+import invalidSpdx from './invalid-spdx';
+import incompatibleLicenses from './incompatible-licenses';
+import gplHeaderInNonGpl from './gpl-header-in-non-gpl';
+import userspaceBoundary from './userspace-boundary';
 import sourceBinaryMismatch from './source-binary-mismatch';
 
 /** Every rule gplcheck knows, in the order reports list them. */
@@ -17,6 +22,11 @@ export const RULES: readonly Rule[] = [
   gplOnlyViaShim,
   loaderRefusal,
   proprietaryTaint,
+  licenseMismatch,
+  invalidSpdx,
+  incompatibleLicenses,
+  gplHeaderInNonGpl,
+  userspaceBoundary,
 ];
 
 export function findRule(id: string): Rule | undefined {

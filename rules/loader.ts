@@ -22,6 +22,8 @@ export interface LoaderPrediction {
   unit: string;
   /** The `license=` tag the loader reads ('unspecified' when there is none). */
   license: string;
+  /** All `license=` tags, in .modinfo order when a binary was scanned, else in source order. */
+  tags: string[];
   /** The first tag is known: from the binary, or every tag gives the same verdict. */
   licenseKnown: boolean;
   /** The unit's own licence taints the kernel P (by the first tag). */
@@ -129,6 +131,7 @@ function predict(model: LinkedModel, unit: Unit): LoaderPrediction {
   return {
     unit: unit.id,
     license,
+    tags,
     licenseKnown: loaderLicenseOrderKnown(model, unit),
     ownTaint,
     someTagIncompatible: tags.length === 0 || tags.some((t) => !licenseIsGplCompatible(t)),

@@ -24,8 +24,7 @@ const rule: Rule = {
       if (!p) continue;
       // set_license() taints before any symbol is resolved: the taint stays even when the load fails.
       if (p.ownTaint && p.licenseKnown) {
-        const tags = unit.licenses.map((l) => l.value);
-        const first = tags.length > 1 ? `; the loader reads only the first license= tag (of ${quoted(tags)})` : '';
+        const first = p.tags.length > 1 ? `; the loader reads only the first license= tag (of ${quoted(p.tags)}, in .modinfo order)` : '';
         report({
           unit: unit.id,
           message:

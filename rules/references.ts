@@ -27,3 +27,11 @@ export const REF_COPYING: Reference = {
 export const REF_VMWARE: Reference = {
   title: 'Hellwig v. VMware, Landgericht Hamburg 310 O 89/15 (2016), appeal dismissed 2019: the claim failed for want of line-level evidence of copied code in vmklinux',
 };
+export const REF_SPDX: Reference = {
+  title: 'SPDX License List and License Expressions (SPDX specification, annex D)',
+  url: 'https://spdx.org/licenses/',
+};
+export const REF_KERNEL_HEADERS: Reference = {
+  title: 'Linux include/linux/*.h: SPDX GPL-2.0 headers without the syscall note; static inline functions and macros are compiled into the includer',
+  url: 'https://git.kernel.org/pub/scm/linux/kernel/git/stable/linux.git/tree/include/linux?h=linux-6.1.y',
+};

@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import { importSymvers, listDatabases, loadDatabase } from '../kernel-symbols';
 import { REPORTERS, type ScanResult } from '../reports';
 import { SEVERITIES, type Severity } from '../rules/types';
+import { CONFIG_FILE_NAME, loadConfig } from './config';
 import { defaultCacheDir, scan } from './scan';
 import { mergeShards } from './merge';
 import { TOOL } from './version';
@@ -86,6 +87,7 @@ export function buildProgram(): Command {
     .option('--cache-dir <dir>', 'where to keep the facts cache (default: $XDG_CACHE_HOME/gplcheck)')
     .option('--no-cache', 'neither read nor write the facts cache')
     .option('--shard <i/n>', 'scan only slice i of n (for CI matrices); join the JSON reports with `gplcheck merge`', shardArg)
+    .option('-c, --config <file>', `project settings (default: ${CONFIG_FILE_NAME} in the current directory, when there is one)`)
     .addHelpText(
       'after',
       `
@@ -98,8 +100,10 @@ Exit codes: 0 nothing reached --fail-on; 1 a finding did; 2 usage error or no in
     )
     .action(async (paths: string[], opts) => {
       const db = loadDatabase(opts.kernel ?? opts.symbols);
+      const config = loadConfig(opts.config);
       const { result } = await scan(paths, {
         db,
+        config,
         exclude: opts.exclude,
         gitignore: opts.gitignore,
         jobs: opts.jobs,

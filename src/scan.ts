@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { FileFacts, ReadError } from '../analyzers/facts';
-import { RULES, runRules, type RuleSettings } from '../rules';
+import { RULES, type RuleSettings } from '../rules';
 import type { KernelSymbolDb } from '../kernel-symbols/types';
 import type { ScanResult } from '../reports/types';
 import { defaultCacheDir } from './cache';
@@ -12,6 +12,8 @@ import { discover, type DiscoveredFile } from './discover';
 import { link } from './link';
 import { TOOL, PACKAGE_ROOT } from './version';
 import { analyzeBatch, type BatchResult, type BatchTask } from './worker';
+import { assess } from './assess';
+import { isUnder, type LoadedConfig } from './config';
 
 export interface ScanOptions {
   db: KernelSymbolDb;
@@ -28,6 +30,8 @@ export interface ScanOptions {
   cache?: string | false;
   /** Scan only slice `index` (1-based) of `count`: files are assigned by a hash of their path. */
   shard?: { index: number; count: number };
+  /** gplcheck.config.json as loaded (src/config.ts): severities, declared licences, third-party and ignored paths. */
+  config?: LoadedConfig | null;
   command?: string;
   now?: Date;
 }
@@ -89,6 +93,13 @@ async function runBatches(tasks: { task: BatchTask; heavy: boolean }[], jobs: nu
 export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rules'>): Promise<AnalysisOutput> {
   const found = discover(inputs, { cwd: options.cwd, exclude: options.exclude, gitignore: options.gitignore });
   let files: DiscoveredFile[] = found.files;
+  let ignored = 0;
+  const ignore = options.config?.ignore ?? [];
+  if (ignore.length) {
+    const kept = files.filter((f) => !ignore.some((d) => isUnder(f.absolute, d)));
+    ignored = files.length - kept.length;
+    files = kept;
+  }
   if (options.shard) {
     const { index, count } = options.shard;
     files = files.filter((f) => shardOf(f.path, count) === index);
@@ -112,7 +123,7 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
   const results = await runBatches(tasks, jobs);
   const facts: FileFacts[] = [];
   const errors: ReadError[] = [...found.errors];
-  const stats = { files: files.length, bytes: 0, analysed: 0, skipped: 0, excluded: found.excluded, cacheHits: 0 };
+  const stats = { files: files.length, bytes: 0, analysed: 0, skipped: 0, excluded: found.excluded + ignored, cacheHits: 0 };
   for (const r of results) {
     for (const f of r.facts) if (f) facts.push(f);
     errors.push(...r.errors);
@@ -128,7 +139,7 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
 export function finish(
   inputs: string[],
   analysis: AnalysisOutput,
-  options: Pick<ScanOptions, 'db' | 'rules' | 'command' | 'now'>,
+  options: Pick<ScanOptions, 'db' | 'rules' | 'command' | 'now' | 'config' | 'cwd'>,
   ms: number,
 ): ScanOutput {
   const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
@@ -136,7 +147,8 @@ export function finish(
   const errors = [...analysis.errors].sort((a, b) => byPath(a, b) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
   const warnings = facts.flatMap((f) => f.warnings);
   const model = link(facts, options.db, errors);
-  const findings = runRules(model, options.rules);
+  const { findings, graph, notes } = assess(model, { rules: options.rules, config: options.config, cwd: options.cwd });
+  warnings.push(...notes);
   const { cacheHits: _hits, ...stats } = analysis.stats;
   const result: ScanResult = {
     tool: TOOL,
@@ -148,6 +160,7 @@ export function finish(
     inputs,
     units: model.units,
     findings,
+    graph,
     errors,
     warnings,
     rules: RULES.map((r) => r.meta),
