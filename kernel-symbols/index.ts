@@ -32,3 +32,20 @@ export {
   type SymbolHistory,
   type KnowledgeBaseOptions,
 } from './history';
+export {
+  InlineReach,
+  loadReach,
+  reachFor,
+  reachPath,
+  decodeReach,
+  encodeReach,
+  REACH_FORMAT_NAME,
+  REACH_FORMAT_VERSION,
+  REACH_SUFFIX,
+  type ReachMeta,
+  type ReachBody,
+  type ReachEntry,
+  type ReachedBy,
+  type ReachDefinition,
+  type DefinitionKind,
+} from './reach';

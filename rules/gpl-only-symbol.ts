@@ -1,6 +1,7 @@
 import type { Rule } from './types';
 import { REF_MODPOST, REF_LICENSE_H, REF_LOADER, REF_LICENSE_RULES } from './references';
 import { isKernelSide, moduleFileName } from './util';
+import { viaPath } from './via';
 
 /**
  * modpost's check, exactly: a module whose licence tags are not all GPL-compatible
@@ -34,6 +35,7 @@ const rule: Rule = {
             `(exported by ${from}; licence ${tags})`,
           locations: imp.sites.map((s) => s.location),
           evidence: imp.evidence,
+          ...(imp.via ? { path: viaPath(unit, imp, model) } : {}),
         });
       }
     }

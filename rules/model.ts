@@ -11,6 +11,8 @@ import type {
   ReferenceSite,
   UnitKind,
 } from '../analyzers/facts';
+import type { KnowledgeBase } from '../kernel-symbols/history';
+import type { InlineReach } from '../kernel-symbols/reach';
 import type { KernelDbMeta, KernelSymbolDb } from '../kernel-symbols/types';
 
 export type Evidence = 'source' | 'binary' | 'both';
@@ -24,6 +26,14 @@ export interface LinkedImport {
   providerKind: 'kernel' | 'scanned' | 'unknown';
   sites: ReferenceSite[];
   evidence: Evidence;
+  /**
+   * The unit's sources name this export only through static inline functions or function-like
+   * macros of the kernel headers: the chain from the name the source calls to the export,
+   * export excluded (`['devm_kzalloc']` for devm_kmalloc, `['kzalloc', 'kmalloc']` for
+   * kmalloc_trace). The sites are the calls of the first name. Absent when a source calls the
+   * export by its own name (or only a binary imports it).
+   */
+  via?: string[];
 }
 
 export interface LicenseDecl {
@@ -65,4 +75,8 @@ export interface LinkedModel {
   database: KernelDbMeta;
   db: KernelSymbolDb;
   errors: ReadError[];
+  /** The inline/macro reach table the linker used (kernel-symbols/reach.ts), when there is one for the database. */
+  reach?: InlineReach;
+  /** Every known kernel database with its history, for rules that look across versions (future-gpl-only). */
+  knowledge?: KnowledgeBase;
 }

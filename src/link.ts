@@ -16,6 +16,7 @@ import type {
 } from '../analyzers/facts';
 import { groupSources } from '../analyzers/c';
 import { modpostGplCompatible } from '../kernel-symbols/licenses';
+import { reachFor, type InlineReach } from '../kernel-symbols/reach';
 import type { KernelSymbolDb } from '../kernel-symbols/types';
 import type { Evidence, LicenseDecl, LinkedImport, LinkedModel, Unit } from '../rules/model';
 
@@ -125,7 +126,37 @@ function sourceUnitKind(files: CFileFacts[], builds: BuildFacts[], name: string,
   return 'source';
 }
 
-export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadError[]): LinkedModel {
+/**
+ * A source call of a kernel header's static inline function or function-like macro (not
+ * defined in the unit, not exported) is a use of every export it reaches: the header's code is
+ * compiled into the unit. Its source sites move to those exports; the returned map gives, for
+ * each export named only that way, the chain of names (`devm_kzalloc` for devm_kmalloc).
+ */
+function addInlineReach(d: Draft, reach: InlineReach, known: (symbol: string) => boolean): Map<string, string[]> {
+  const via = new Map<string, string[]>();
+  const direct = new Set<string>();
+  for (const [s, r] of d.refs) if (r.source.length) direct.add(s);
+  for (const symbol of [...d.refs.keys()].sort(byCodeUnits)) {
+    const r = d.refs.get(symbol)!;
+    if (r.source.length === 0 || known(symbol) || !reach.has(symbol)) continue;
+    for (const e of reach.reach(symbol)) {
+      let t = d.refs.get(e.symbol);
+      if (!t) d.refs.set(e.symbol, (t = { source: [], binary: [] }));
+      t.source.push(...r.source);
+      if (!direct.has(e.symbol) && !via.has(e.symbol)) via.set(e.symbol, [symbol, ...e.path]);
+    }
+    if (r.binary.length === 0) d.refs.delete(symbol);
+    else r.source = [];
+  }
+  return via;
+}
+
+export interface LinkOptions {
+  /** Inline/macro reach table; default: the shipped one for the database (reachFor); null: none. */
+  reach?: InlineReach | null;
+}
+
+export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadError[], options: LinkOptions = {}): LinkedModel {
   const elfs = allFacts.filter((f): f is ElfFileFacts => f.analyzer === 'elf');
   const allCs = allFacts.filter((f): f is CFileFacts => f.analyzer === 'c');
   // modpost's generated `<module>.mod.c` belongs to its module, whatever directory holds it.
@@ -233,6 +264,21 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
     }
   }
 
+  // 3b. Calls of the kernel headers' inline functions and macros.
+  let reach: InlineReach | undefined;
+  const viaByUnit = new Map<Draft, Map<string, string[]>>();
+  if ([...drafts.values()].some((d) => d.hasSource && d.kind !== 'userspace')) {
+    try {
+      reach = options.reach === undefined ? reachFor(db.meta) : options.reach ?? undefined;
+    } catch (e) {
+      errors.push({ path: (e as { file?: string }).file ?? 'kernel-symbols', message: (e as Error).message });
+    }
+  }
+  if (reach) {
+    const known = (d: Draft) => (s: string) => d.functions.has(s) || scannedExports.has(s) || db.lookup(s) !== undefined;
+    for (const d of drafts.values()) if (d.hasSource && d.kind !== 'userspace') viaByUnit.set(d, addInlineReach(d, reach, known(d)));
+  }
+
   // 4. Resolve.
   const units: Unit[] = [];
   const facts = new Map<string, FileFacts[]>();
@@ -279,6 +325,8 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
         imports.push({ symbol, exportType: 'unknown', providerKind: 'unknown', sites, evidence });
       }
     }
+    const via = viaByUnit.get(d);
+    if (via?.size) for (const imp of imports) if (via.has(imp.symbol)) imp.via = via.get(imp.symbol);
     const unit: Unit = {
       id: d.id,
       kind: d.kind,
@@ -295,7 +343,7 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
     facts.set(d.id, d.facts);
   }
   units.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { units, facts, database: db.meta, db, errors };
+  return { units, facts, database: db.meta, db, errors, ...(reach ? { reach } : {}) };
 }
 
 function byCodeUnits(a: string, b: string): number {
