@@ -1,7 +1,8 @@
 /** Human-readable report for a terminal: findings grouped by unit, coloured on a TTY. */
 import { styleText } from 'util';
 import type { Location } from '../analyzers/facts';
-import type { Finding, Severity } from '../rules/types';
+import type { RiskLevel } from '../rules/model';
+import type { EvidenceStep, Finding, Severity } from '../rules/types';
 import type { Reporter, ScanResult } from './types';
 
 type Style = Parameters<typeof styleText>[0];
@@ -15,6 +16,30 @@ export function formatLocation(l: Location): string {
 }
 
 const MAX_LOCATIONS = 5;
+const WIDTH = 110;
+
+/** Words of `text` in lines of at most `width` characters, each line after the first indented. */
+export function wrap(text: string, width: number, indent: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (!word) continue;
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent + word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** One hop of an evidence path: `vmk_core  vmkcore_probe_device  calls vmk_dev_alloc  at file:line`. */
+function formatStep(step: EvidenceStep): string {
+  const loc = step.location ? formatLocation(step.location.function === step.symbol ? { ...step.location, function: undefined } : step.location) : '';
+  return `${step.unit}  ${step.symbol}${step.note ? `  ${step.note}` : ''}${loc ? `  at ${loc}` : ''}`;
+}
+
+const RISK_ORDER: readonly RiskLevel[] = ['critical', 'high', 'medium', 'low', 'none'];
 
 const reporter: Reporter = {
   name: 'text',
@@ -37,27 +62,33 @@ const reporter: Reporter = {
       list.push(f);
       byUnit.set(f.unit, list);
     }
+    const riskStyle: Record<RiskLevel, Style> = { critical: 'red', high: 'red', medium: 'yellow', low: 'cyan', none: 'dim' };
     for (const unit of r.units) {
-      const findings = byUnit.get(unit.id);
-      if (!findings) continue;
+      const findings = byUnit.get(unit.id) ?? [];
+      if (findings.length === 0 && (!unit.risk || unit.risk.level === 'none')) continue;
       const lic = unit.licenses.length
         ? unit.licenses.map((l) => `"${l.value}"`).join(', ') + (unit.gplCompatible ? ' (GPL-compatible)' : ' (not GPL-compatible)')
         : 'no licence';
       out.push(`${c('bold', unit.id)}  ${unit.kind}, ${lic}, ${unit.evidence}`);
       out.push(`  ${c('dim', unit.paths.join(', '))}`);
+      if (unit.risk) {
+        const head = `risk ${unit.risk.level}:`;
+        const lines = wrap(`${head} ${unit.risk.rationale}`, WIDTH - 2, '    ');
+        lines[0] = `${c(riskStyle[unit.risk.level], c('bold', head))}${lines[0].slice(head.length)}`;
+        out.push(...lines.map((l, i) => (i === 0 ? `  ${l}` : `  ${l}`)));
+      }
       for (const f of findings) {
         out.push(`  ${sev[f.severity]}  ${c('dim', f.ruleId)}  ${f.message}`);
         if (f.path && f.path.length) {
-          for (const step of f.path) {
-            out.push(`           ${c('dim', '→')} ${step.unit}: ${step.symbol}${step.location ? `  ${formatLocation(step.location)}` : ''}${step.note ? ` ${step.note}` : ''}`);
-          }
+          out.push(`           ${c('dim', 'path:')}`);
+          f.path.forEach((step, i) => out.push(`             ${c('dim', `${i + 1}.`)} ${formatStep(step)}`));
         }
         for (const l of f.locations.slice(0, MAX_LOCATIONS)) out.push(`           ${c('dim', 'at')} ${formatLocation(l)}`);
         if (f.locations.length > MAX_LOCATIONS) out.push(`           ${c('dim', `… and ${f.locations.length - MAX_LOCATIONS} more places`)}`);
       }
       out.push('');
     }
-    const clean = r.units.filter((u) => !byUnit.has(u.id));
+    const clean = r.units.filter((u) => !byUnit.has(u.id) && (!u.risk || u.risk.level === 'none'));
     if (clean.length) {
       const shown = clean.slice(0, 20).map((u) => u.id).join(', ');
       out.push(`${clean.length} unit${clean.length > 1 ? 's' : ''} without findings: ${shown}${clean.length > 20 ? ', …' : ''}`);
@@ -68,6 +99,8 @@ const reporter: Reporter = {
       for (const e of r.errors) out.push(`  ${c('red', '!')} ${e.path}: ${e.message}`);
       out.push('');
     }
+    const risks = RISK_ORDER.map((l) => [l, r.units.filter((u) => u.risk?.level === l).length] as const).filter(([, n]) => n > 0);
+    if (risks.length) out.push(`Risk per unit: ${risks.map(([l, n]) => `${n} ${l}`).join(', ')}`);
     const counts = { error: 0, warning: 0, info: 0 };
     for (const f of r.findings) counts[f.severity]++;
     out.push(

@@ -1,5 +1,5 @@
 import type { Location } from '../analyzers/facts';
-import type { Rule } from './types';
+import type { EvidenceStep, Rule } from './types';
 import { sourceFiles } from './graph';
 import { REF_COPYING, REF_KERNEL_HEADERS, REF_LICENSE_RULES, REF_VMWARE } from './references';
 import { isKernelSide } from './util';
@@ -39,30 +39,90 @@ const rule: Rule = {
       const defined = new Set(unit.functions);
       for (const f of files) for (const m of f.macros) defined.add(m.name);
       const unresolved = new Set(unit.imports.filter((i) => i.providerKind === 'unknown').map((i) => i.symbol));
-      const uses = new Map<string, Location[]>();
+      const kernelFiles = new Set(files.filter((f) => f.includes.some((i) => i.category === 'kernel')).map((f) => f.path));
+      const key = (l: Location) => `${l.path}:${l.line}:${l.column}`;
+      const calleeAt = new Map<string, string>();
+      for (const f of files) for (const c of f.calls) calleeAt.set(key(c.site.location), c.callee);
+      // (a) names the kernel's header index knows as inline functions or macros (LinkedImport.via)
+      const known = new Map<string, { locations: Location[]; reaches: Set<string>; gpl: Set<string> }>();
+      for (const imp of unit.imports) {
+        const via = (imp as { via?: string[] }).via;
+        if (!via || via.length === 0) continue;
+        const sites = imp.sites.filter((s) => s.location.line !== undefined && kernelFiles.has(s.location.path));
+        if (sites.length === 0) continue;
+        for (const s of sites) {
+          // the name called at this site (one import may gather the calls of several header names)
+          const name = calleeAt.get(key(s.location)) ?? via[0];
+          const e = known.get(name) ?? { locations: [], reaches: new Set<string>(), gpl: new Set<string>() };
+          if (!e.locations.some((l) => key(l) === key(s.location))) e.locations.push(s.location);
+          e.reaches.add(imp.symbol);
+          if (imp.exportType === 'gpl') e.gpl.add(imp.symbol);
+          known.set(name, e);
+        }
+      }
+      // (b) names no kernel export provides and the unit does not define
+      const likely = new Map<string, Location[]>();
       for (const f of files) {
-        if (!f.includes.some((i) => i.category === 'kernel')) continue;
+        if (!kernelFiles.has(f.path)) continue;
         for (const c of f.calls) {
           if (c.site.kind !== 'call' || c.site.lexical || c.guess) continue;
           const name = c.callee;
-          if (defined.has(name) || !unresolved.has(name)) continue;
+          if (defined.has(name) || !unresolved.has(name) || known.has(name)) continue;
           if (MODULE_BOILERPLATE.test(name) || NOT_HEADER_CODE.test(name)) continue;
-          const list = uses.get(name) ?? [];
+          const list = likely.get(name) ?? [];
           list.push(c.site.location);
-          uses.set(name, list);
+          likely.set(name, list);
         }
       }
-      if (uses.size === 0) continue;
-      const names = [...uses.keys()].sort();
-      const locations = names.flatMap((n) => uses.get(n)!);
+      if (known.size === 0 && likely.size === 0) continue;
+      const knownNames = [...known.keys()].sort();
+      const likelyNames = [...likely.keys()].sort();
+      const gpl = [...new Set(knownNames.flatMap((n) => [...known.get(n)!.gpl]))].sort();
+      const locations = [...knownNames.flatMap((n) => known.get(n)!.locations), ...likelyNames.flatMap((n) => likely.get(n)!)];
       const hdrs = [...headers].sort();
+      const parts: string[] = [];
+      if (knownNames.length) {
+        const n = knownNames.reduce((k, x) => k + known.get(x)!.locations.length, 0);
+        parts.push(
+          `calls ${listNames(knownNames, 10)} (${plural(n, 'place')}), static inline functions or macros of the kernel headers` +
+            (gpl.length ? ` that lead to GPL-only ${listNames(gpl)}` : ''),
+        );
+      }
+      if (likelyNames.length) {
+        const n = likelyNames.reduce((k, x) => k + likely.get(x)!.length, 0);
+        parts.push(
+          `calls ${listNames(likelyNames, 10)} (${plural(n, 'place')}), which no kernel export provides and ${unit.id} does not define: ` +
+            `most likely macros or static inline functions of those headers`,
+        );
+      }
+      // evidence for the first header name that leads to a GPL-only symbol
+      let path: EvidenceStep[] | undefined;
+      for (const name of knownNames) {
+        if (known.get(name)!.gpl.size === 0) continue;
+        const imp = unit.imports.find(
+          (i) => i.exportType === 'gpl' && (i as { via?: string[] }).via && i.sites.some((s) => calleeAt.get(key(s.location)) === name),
+        );
+        if (!imp) continue;
+        const site = imp.sites.find((s) => calleeAt.get(key(s.location)) === name)!;
+        const via = (imp as { via?: string[] }).via!;
+        path = [
+          { unit: unit.id, symbol: site.location.function ?? '(file scope)', location: site.location, note: `calls ${name}` },
+          ...via.slice(via.indexOf(name) >= 0 ? via.indexOf(name) : 0).map((v) => ({
+            unit: unit.id,
+            symbol: v,
+            note: `static inline function or macro of the kernel headers, compiled into ${unit.id}`,
+          })),
+          { unit: imp.provider ?? 'the kernel', symbol: imp.symbol, note: 'exported with EXPORT_SYMBOL_GPL' },
+        ];
+        break;
+      }
       report({
         unit: unit.id,
+        ...(path ? { path } : {}),
         message:
           `${unit.id} (MODULE_LICENSE ${quoted(unit.licenses.map((l) => l.value))}, not GPL-compatible) includes ` +
-          `${plural(hdrs.length, 'kernel-internal header')} (${listNames(hdrs)}) and calls ${listNames(names, 10)} ` +
-          `(${plural(locations.length, 'place')}), which no kernel export provides and ${unit.id} does not define: ` +
-          `most likely macros or static inline functions of those headers, whose code is compiled into ${unit.id}`,
+          `${plural(hdrs.length, 'kernel-internal header')} (${listNames(hdrs)}) and ${parts.join('; it also ')}. ` +
+          `The code of such definitions is compiled into ${unit.id}`,
         locations,
         evidence: 'source',
       });

@@ -55,6 +55,9 @@ export interface ReferenceEdge {
   kind: RefKind;
   evidence: Evidence;
   locations: Location[];
+  /** The source reaches the symbol only through these static inline functions or macros of the
+   *  kernel headers (LinkedImport.via): the first is the name the source calls. */
+  via?: string[];
 }
 
 /** A function calls (or takes the address of) another function of the same unit. */
@@ -132,6 +135,21 @@ function locationEvidence(locs: Location[]): Evidence {
   return src && bin ? 'both' : src ? 'source' : 'binary';
 }
 
+/** LinkedImport.via (set by the linker from the kernel's inline/macro reach table, when it has one). */
+function viaOf(imp: LinkedImport): string[] | undefined {
+  const via = (imp as { via?: string[] }).via;
+  return via && via.length ? via : undefined;
+}
+
+/** What the inline/macro reach table says about a header definition, when the model carries one. */
+interface HeaderDefinition {
+  kind: string;
+  file: string;
+  line: number;
+  spdx?: string;
+}
+type ReachTable = { definition(name: string): HeaderDefinition | undefined };
+
 /** Per-unit indexes, not serialised. */
 interface UnitIndex {
   unit: Unit;
@@ -146,6 +164,7 @@ interface UnitIndex {
 
 export interface GraphIndex {
   graph: BoundaryGraph;
+  reachTable?: ReachTable;
   units: Map<string, UnitIndex>;
   /** memo: `${unit}\0${function}` -> shortest path to each GPL-only target */
   reachMemo: Map<string, Map<string, Hop[]>>;
@@ -249,6 +268,7 @@ function buildIndex(model: LinkedModel): GraphIndex {
           kind: strongest(sites),
           evidence: locationEvidence(locations),
           locations,
+          ...(viaOf(imp) ? { via: viaOf(imp) } : {}),
         };
         graph.references.push(edge);
         const list = idx.refs.get(fn);
@@ -308,7 +328,8 @@ function buildIndex(model: LinkedModel): GraphIndex {
   }
 
   graph.symbols = [...symbols.values()].sort((a, b) => byName(a.symbol, b.symbol));
-  const index: GraphIndex = { graph, units, reachMemo: new Map() };
+  const reachTable = (model as { reach?: ReachTable }).reach;
+  const index: GraphIndex = { graph, units, reachMemo: new Map(), ...(reachTable ? { reachTable } : {}) };
   for (const unit of model.units) {
     if (unit.gplCompatible) continue;
     graph.reach.push(...reachOfUnit(index, unit.id));
@@ -396,9 +417,31 @@ export function reachFrom(index: GraphIndex, unit: string, fn: string): Map<stri
   return found;
 }
 
+const KIND_WORD: Record<string, string> = { inline: 'static inline function', macro: 'function-like macro', both: 'static inline function or macro' };
+
+/** The steps for a hop: the function, then (for a reference through header code) each inline function or macro. */
+function stepsOf(index: GraphIndex, h: Hop): EvidenceStep[] {
+  const first = stepOf(h);
+  const via = 'symbol' in h.edge ? h.edge.via : undefined;
+  if (!via) return [first];
+  return [
+    first,
+    ...via.map((name) => {
+      const d = index.reachTable?.definition(name);
+      return {
+        unit: h.unit,
+        symbol: name,
+        note: d
+          ? `${KIND_WORD[d.kind] ?? 'definition'} of ${d.file}:${d.line}${d.spdx ? ` (${d.spdx})` : ''}, compiled into ${h.unit}`
+          : `static inline function or macro of the kernel headers, compiled into ${h.unit}`,
+      };
+    }),
+  ];
+}
+
 function stepOf(h: Hop): EvidenceStep {
   const e = h.edge;
-  const to = 'symbol' in e ? e.symbol : e.to;
+  const to = 'symbol' in e ? e.via?.[0] ?? e.symbol : e.to;
   // a source line reads better than a section offset
   const loc = e.locations.find((l) => l.line !== undefined) ?? e.locations[0];
   return {
@@ -424,7 +467,7 @@ function targetStep(index: GraphIndex, e: ReferenceEdge): EvidenceStep {
 
 /** Turns hops into evidence steps (one per function visited, then the target). */
 export function hopsToSteps(index: GraphIndex, hops: Hop[]): EvidenceStep[] {
-  const steps = hops.map(stepOf);
+  const steps = hops.flatMap((h) => stepsOf(index, h));
   const last = hops[hops.length - 1].edge as ReferenceEdge;
   steps.push(targetStep(index, last));
   return steps;

@@ -10,10 +10,12 @@
  *  - high: it reaches GPL-only symbols through a shim's plain exports (gpl-only-via-shim), or its
  *    files combine code under licences that cannot be combined with GPL-2.0-only
  *    (incompatible-licenses);
- *  - medium: likely inline/macro code of kernel-internal GPL headers in a non-GPL unit, SPDX and
- *    MODULE_LICENSE that disagree, no licence at all, or a module the loader refuses;
+ *  - medium: inline/macro code of kernel-internal GPL headers in a non-GPL unit that leads to
+ *    GPL-only symbols, SPDX and MODULE_LICENSE that disagree, no licence at all, or a module the
+ *    loader refuses;
  *  - low: information the assessment records but that says little about derivation by itself
- *    (P taint, a namespace not imported, an unparsable SPDX line), and GPL-compatible units that
+ *    (P taint, a namespace not imported, an unparsable SPDX line, header macros such as pr_info that
+ *    lead to no GPL-only symbol), and GPL-compatible units that
  *    serve as the shim through which another unit reaches GPL-only symbols;
  *  - none: nothing of the above (userspace programs at the system-call boundary included).
  * A rule this file does not know counts by its severity: error medium, warning low, info none.
@@ -105,12 +107,16 @@ function reasonsFor(model: LinkedModel, unit: Unit, mine: Finding[], all: Findin
 
   const headers = take('gpl-header-in-non-gpl');
   if (headers.length) {
-    const m = /calls (.*?) \(\d+ place/.exec(headers[0].message);
+    // the rule's message names what is called: "calls a, b and c (n places)"
+    const names = [...headers[0].message.matchAll(/calls (.*?) \(\d+ places?\)/g)].map((m) => m[1]);
+    const gpl = headers.some((f) => f.path && f.path.length > 0);
     reasons.push({
-      level: 'medium',
+      level: gpl ? 'medium' : 'low',
       text:
-        `It calls ${m ? m[1] : 'names'} (${plural(places(headers), 'place')}) that no kernel export provides: most likely ` +
-        `macros or static inline functions of kernel-internal GPL headers compiled into it (gpl-header-in-non-gpl).`,
+        `It uses ${names.length ? names.join(' and ') : 'names'} (${plural(places(headers), 'place')}), inline functions or macros ` +
+        `of kernel-internal GPL headers whose code is compiled into it` +
+        (gpl ? `; some of them lead to GPL-only symbols` : '') +
+        ` (gpl-header-in-non-gpl).`,
     });
   }
 
@@ -118,7 +124,7 @@ function reasonsFor(model: LinkedModel, unit: Unit, mine: Finding[], all: Findin
   if (mismatch.length) {
     reasons.push({
       level: 'medium',
-      text: `${plural(mismatch.length, 'file')}' SPDX line disagrees with its MODULE_LICENSE, e.g. ${mismatch[0].message} (license-mismatch).`,
+      text: `The SPDX line of ${plural(mismatch.length, 'file')} disagrees with the MODULE_LICENSE, e.g. ${mismatch[0].message} (license-mismatch).`,
     });
   }
 
@@ -181,7 +187,10 @@ function reasonsFor(model: LinkedModel, unit: Unit, mine: Finding[], all: Findin
   if (unit.gplCompatible) {
     const users = all.filter((f) => f.ruleId === 'gpl-only-via-shim' && f.path?.some((s, i) => i > 0 && s.unit === unit.id));
     if (users.length) {
-      const wrappers = [...new Set(users.flatMap((f) => f.path!.filter((s) => s.unit === unit.id).map((s) => s.symbol)))].sort(byName);
+      // the unit's functions where a path enters it: its plain exports that others call
+      const wrappers = [
+        ...new Set(users.flatMap((f) => f.path!.filter((s, i) => i > 0 && s.unit === unit.id && f.path![i - 1].unit !== unit.id).map((s) => s.symbol))),
+      ].sort(byName);
       const who = [...new Set(users.map((f) => f.unit))].sort(byName);
       reasons.push({
         level: 'low',
