@@ -34,6 +34,8 @@ export interface ScanOptions {
   config?: LoadedConfig | null;
   command?: string;
   now?: Date;
+  /** Called as files are analysed (for a progress bar): files done so far and in all. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface ScanOutput {
@@ -73,16 +75,28 @@ function workerFile(): string | undefined {
  * source file are small. Binaries are analysed in this thread meanwhile: reading ELF is cheap
  * next to copying its many relocation sites between threads.
  */
-async function runBatches(tasks: { task: BatchTask; heavy: boolean }[], jobs: number): Promise<BatchResult[]> {
+async function runBatches(
+  tasks: { task: BatchTask; heavy: boolean }[],
+  jobs: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<BatchResult[]> {
+  const total = tasks.reduce((n, t) => n + t.task.files.length, 0);
+  let done = 0;
+  const progress = <T>(t: { task: BatchTask }, r: T): T => {
+    done += t.task.files.length;
+    onProgress?.(done, total);
+    return r;
+  };
+  onProgress?.(0, total);
   const heavy = tasks.filter((t) => t.heavy).length;
   const file = jobs > 1 && heavy > 1 ? workerFile() : undefined;
-  if (!file) return tasks.map((t) => analyzeBatch(t.task));
+  if (!file) return tasks.map((t) => progress(t, analyzeBatch(t.task)));
   // Imported here so that a single-threaded scan does not load the pool at all.
   const { Piscina } = await import('piscina');
   const pool = new Piscina({ filename: file, minThreads: jobs, maxThreads: jobs, idleTimeout: 100 });
   try {
-    const pending = tasks.map((t) => (t.heavy ? (pool.run(t.task) as Promise<BatchResult>) : undefined));
-    const local = tasks.map((t) => (t.heavy ? undefined : analyzeBatch(t.task)));
+    const pending = tasks.map((t) => (t.heavy ? (pool.run(t.task) as Promise<BatchResult>).then((r) => progress(t, r)) : undefined));
+    const local = tasks.map((t) => (t.heavy ? undefined : progress(t, analyzeBatch(t.task))));
     return await Promise.all(tasks.map((_, i) => local[i] ?? pending[i]!));
   } finally {
     await pool.destroy();
@@ -120,7 +134,7 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
       tasks.push({ task: { files: batch, ...(cache ? { cache } : {}) }, heavy });
     }
   }
-  const results = await runBatches(tasks, jobs);
+  const results = await runBatches(tasks, jobs, options.onProgress);
   const facts: FileFacts[] = [];
   const errors: ReadError[] = [...found.errors];
   const stats = { files: files.length, bytes: 0, analysed: 0, skipped: 0, excluded: found.excluded + ignored, cacheHits: 0 };
