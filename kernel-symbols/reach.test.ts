@@ -8,7 +8,8 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { analyzeC } from '../analyzers/c';
 import { definitionsOf, buildReach, listHeaders } from './build/inline-reach';
-import { fetchDebianHeaders } from './debian';
+import { parseAutoconf } from './build/kconfig';
+import { fetchDebianHeaders, fetchDebianSymvers } from './debian';
 import { loadDatabase, shippedDataDir } from './database';
 import { DatabaseFormatError } from './errors';
 import { decodeReach, encodeReach, loadReach, reachFor, reachPath, type InlineReach } from './reach';
@@ -30,6 +31,8 @@ describe.each(VERSIONS)('shipped table %s', (v) => {
     const dbFile = path.join(shippedDataDir(), `${v}.symdb.json.gz`);
     expect(m.source.databaseSha256).toBe(crypto.createHash('sha256').update(fs.readFileSync(dbFile)).digest('hex'));
     expect(m.source.dirs).toEqual(['include', 'arch/x86/include']);
+    expect(m.source.config).toMatchObject({ package: db.meta.source.package, file: `usr/src/${db.meta.source.package}/include/generated/autoconf.h` });
+    expect(m.source.config!.options).toBeGreaterThan(5000);
   });
 
   test('every node is a non-exported definition, every reached symbol an export of that kernel', () => {
@@ -93,6 +96,10 @@ test('kzalloc, kcalloc and kmalloc_array in 6.1: kmalloc_trace and __kmalloc thr
   // asm-generic's fallback is ignored where arch/x86 defines its own
   expect(r.definition('get_current')).toMatchObject({ file: 'arch/x86/include/asm/current.h' });
   expect(r.reach('get_current')).toEqual([{ symbol: 'current_task', path: [] }]);
+  // Debian's configuration: CONFIG_JUMP_LABEL=y, so static_branch_unlikely() is an asm goto and
+  // never calls the GPL-only static_key_count (its !CONFIG_JUMP_LABEL definition is left out).
+  expect(r.has('static_branch_unlikely')).toBe(false);
+  expect(r.reachedBy('static_key_count').map((b) => b.name)).not.toContain('static_branch_unlikely');
 });
 
 test('kzalloc in 5.10 reaches kmem_cache_alloc_trace; in 6.12 it is a macro over kzalloc_noprof', () => {
@@ -115,8 +122,12 @@ test('reachedBy lists the wrappers of an export, nearest first', () => {
 
 describe('against the real 6.1 headers', () => {
   let root: string;
+  let autoconf: string;
   beforeAll(() => {
     root = fetchDebianHeaders(t('6.1').meta);
+    const cfg = t('6.1').meta.source.config!;
+    autoconf = path.join(fetchDebianSymvers(loadDatabase('6.1').meta).dir, cfg.file);
+    expect(crypto.createHash('sha256').update(fs.readFileSync(autoconf)).digest('hex')).toBe(cfg.sha256);
   });
 
   test.each([
@@ -144,6 +155,7 @@ describe('against the real 6.1 headers', () => {
     const built = await buildReach({
       root,
       isExport: (n) => db.lookup(n) !== undefined,
+      config: parseAutoconf(fs.readFileSync(autoconf, 'utf8')),
       meta: { name: '6.1', version: db.meta.version, kernel: db.meta.kernel, source: t('6.1').meta.source },
     });
     expect(built.meta.counts.headers).toBe(listHeaders(root).length);

@@ -48,6 +48,8 @@ export interface ReachMeta {
     dirs: string[];
     /** sha256 of the export database file the walk used. */
     databaseSha256?: string;
+    /** The configuration `#if` branches were evaluated against (autoconf.h of the kernel's -amd64 headers package). */
+    config?: { package?: string; file: string; sha256: string; options: number };
   };
   counts: {
     /** Header files read. */

@@ -3,7 +3,8 @@
 # For each shipped database <series>.symdb.json.gz it reads the Debian package and version the
 # database came from (linux-headers-<abi>-amd64 VERSION), fetches the matching
 # linux-headers-<abi>-common VERSION (the kernel's include/ and arch/x86/include/), parses
-# every header with the C analyser and writes the reach graph against that database's exports.
+# every header with the C analyser, evaluates #if branches against the build's autoconf.h (from
+# the -amd64 package) and writes the reach graph against that database's exports.
 # Usage: kernel-symbols/build/build-reach.sh [SERIES...]     (default: every shipped database)
 # Called by build-databases.sh after the databases; can be run alone (it never changes them).
 set -euo pipefail
@@ -35,6 +36,11 @@ for series in "$@"; do
   headers="$dir/usr/src/$common"
   [ -d "$headers/include" ] || { echo "$common $version has no usr/src/$common/include" >&2; exit 1; }
   [ "$suite" = - ] && suite=""
+  # The kernel's configuration, from the -amd64 package the database came from.
+  adir="$("$KERNELS" fetch "$pkg" "$version")"
+  autoconf="$adir/usr/src/$pkg/include/generated/autoconf.h"
+  [ -f "$autoconf" ] || { echo "$pkg $version has no usr/src/$pkg/include/generated/autoconf.h" >&2; exit 1; }
   node --expose-gc "$WRITER" --headers "$headers" --db "$db" --package "$common" --package-version "$version" \
+    --config "$autoconf" --config-root "$adir" --config-package "$pkg" \
     ${suite:+--suite "$suite"} --out "$OUT_DIR/$series.reach.json.gz"
 done

@@ -12,8 +12,12 @@
  *    as `jiffies`, found lexically: identifiers not after `.`, `->`, `struct`/`union`/`enum`);
  *  - a function-like macro's edges: the names its body calls, and exported names it mentions
  *    (`printk()` passes `_printk` to another macro);
- *  - definitions of the same name (per configuration, per header) are merged: the graph is
- *    the union over every `#if` branch, so it says what some configuration reaches.
+ *  - `#if`/`#ifdef` branches are evaluated against the kernel's own configuration
+ *    (include/generated/autoconf.h of the linux-headers-<abi>-amd64 package, kconfig.ts):
+ *    code under a condition that is false for that build is left out; a condition on anything
+ *    but CONFIG_ options and a few predefined names is unknown, and both branches stay;
+ *  - definitions of the same name left after that (per header, unknown conditions) are merged:
+ *    the graph is their union.
  * Nodes are then the defined names that are not exported and reach at least one export.
  */
 import * as fs from 'fs';
@@ -21,6 +25,7 @@ import * as path from 'path';
 import { analyzeC, releaseTrees } from '../../analyzers/c';
 import type { CFileFacts } from '../../analyzers/facts';
 import type { ReachBody, ReachMeta } from '../reach';
+import { deadLines, type Config } from './kconfig';
 import { REACH_FORMAT_NAME, REACH_FORMAT_VERSION } from '../reach';
 
 /** Header directories of an x86-64 headers package, relative to its root. */
@@ -94,13 +99,22 @@ export function valueIdentifiers(text: string): Set<string> {
 /**
  * The definitions of one analysed header: static inline functions with what they refer to,
  * and function-like macros with what their bodies refer to. `isExport` picks the names that
- * may be added from a lexical look at the bodies (exports mentioned as values).
+ * may be added from a lexical look at the bodies (exports mentioned as values). `dead` (from
+ * kconfig.ts deadLines, index 0 = line 1) drops definitions, calls and body lines the kernel's
+ * configuration does not compile.
  */
-export function definitionsOf(facts: CFileFacts, text: string, isExport: (name: string) => boolean): DefinitionFacts[] {
+export function definitionsOf(
+  facts: CFileFacts,
+  text: string,
+  isExport: (name: string) => boolean,
+  dead?: readonly boolean[],
+): DefinitionFacts[] {
   const out: DefinitionFacts[] = [];
   const lines = text.split('\n');
+  const live = (line: number | undefined): boolean => line === undefined || !dead?.[line - 1];
   for (const fn of facts.functions) {
     if (!fn.static && !fn.inline) continue;
+    if (!live(fn.location.line)) continue;
     const refs: string[] = [];
     const seen = new Set<string>([fn.name]);
     const add = (n: string): void => {
@@ -109,15 +123,16 @@ export function definitionsOf(facts: CFileFacts, text: string, isExport: (name: 
       refs.push(n);
     };
     const inside = (l: { function?: string; line?: number }): boolean =>
-      l.function === fn.name && l.line !== undefined && l.line >= fn.location.line! && l.line <= fn.endLine;
+      l.function === fn.name && l.line !== undefined && l.line >= fn.location.line! && l.line <= fn.endLine && live(l.line);
     for (const c of facts.calls) if (!c.site.viaMacros && inside(c.site.location)) add(c.callee);
     for (const c of facts.addressTaken) if (inside(c.site.location)) add(c.callee);
-    const body = lines.slice(fn.location.line! - 1, fn.endLine).join('\n');
-    for (const id of valueIdentifiers(body)) if (isExport(id)) add(id);
+    const body: string[] = [];
+    for (let l = fn.location.line!; l <= fn.endLine; l++) body.push(live(l) ? lines[l - 1] ?? '' : '');
+    for (const id of valueIdentifiers(body.join('\n'))) if (isExport(id)) add(id);
     out.push({ name: fn.name, kind: 'inline', file: facts.path, line: fn.location.line!, conditional: !!fn.conditional, refs });
   }
   for (const m of facts.macros) {
-    if (!m.params) continue;
+    if (!m.params || !live(m.location.line)) continue;
     const refs: string[] = [];
     const seen = new Set<string>([m.name, ...m.params]);
     for (const n of m.calls) if (!seen.has(n)) (seen.add(n), refs.push(n));
@@ -138,6 +153,8 @@ export interface BuildReachOptions {
   dirs?: readonly string[];
   /** Exported names of the kernel database the walk stops at. */
   isExport: (name: string) => boolean;
+  /** The kernel's configuration (autoconf.h, kconfig.ts): branches it does not compile are left out. */
+  config?: Config;
   meta: Omit<ReachMeta, 'format' | 'formatVersion' | 'counts' | 'source'> & { source: Omit<ReachMeta['source'], 'dirs'> };
   /** Called every 500 headers. */
   progress?: (done: number, total: number) => void;
@@ -176,7 +193,7 @@ export async function buildReach(opts: BuildReachOptions): Promise<BuiltReach> {
         : [path.posix.normalize(`${path.posix.dirname(rel)}/${inc.target}`)];
       for (const c of candidates) if (headerSet.has(c)) includedBy.set(c, (includedBy.get(c) ?? 0) + 1);
     }
-    definitions.push(...definitionsOf(facts, text, opts.isExport));
+    definitions.push(...definitionsOf(facts, text, opts.isExport, opts.config ? deadLines(text, opts.config) : undefined));
     if (i % 200 === 199) {
       releaseTrees();
       await new Promise((r) => setImmediate(r));
