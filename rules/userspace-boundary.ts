@@ -1,4 +1,5 @@
 import type { CFileFacts, ElfFileFacts } from '../analyzers/facts';
+import { KERNEL_ONLY_MARKERS } from '../analyzers/c/includes';
 import type { Rule } from './types';
 import { REF_COPYING } from './references';
 import { listNames } from './wording';
@@ -42,7 +43,7 @@ const rule: Rule = {
       const cs = facts.filter((f): f is CFileFacts => f.analyzer === 'c');
       const elfs = facts.filter((f): f is ElfFileFacts => f.analyzer === 'elf');
       // kernel-internal headers in a userspace program: not the plain syscall boundary
-      if (cs.some((f) => f.includes.some((i) => i.category === 'kernel'))) continue;
+      if (cs.some((f) => f.includes.some((i) => i.category === 'kernel' || (i.system && KERNEL_ONLY_MARKERS.has(i.target))))) continue;
       const uapi = [...new Set(cs.flatMap((f) => f.includes.filter((i) => i.category === 'uapi').map((i) => i.target)))].sort();
       const called = new Set<string>();
       for (const f of cs) for (const c of f.calls) if (SYSCALL_WRAPPERS.has(c.callee)) called.add(c.callee);
