@@ -1,14 +1,30 @@
 #!/usr/bin/env node
 /** The `gplcheck` command. */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import * as fs from 'fs';
 import { importSymvers, listDatabases, loadDatabase } from '../kernel-symbols';
 import { REPORTERS, type ScanResult } from '../reports';
+import type { FileFacts } from '../analyzers/facts';
+import { createSourceAccess } from '../reports/sources';
 import { SEVERITIES, type Severity } from '../rules/types';
 import { CONFIG_FILE_NAME, loadConfig } from './config';
 import { defaultCacheDir, scan } from './scan';
 import { mergeShards } from './merge';
 import { TOOL } from './version';
+import {
+  BaselineError,
+  baselineSummary,
+  compareWithBaseline,
+  countedFindings,
+  createBaseline,
+  DEFAULT_BASELINE_FILE,
+  pruneBaseline,
+  readBaseline,
+  writeBaseline,
+  type BaselineFile,
+} from './baseline';
+import { OutputPlanError, OutputTokens, planOutputs, writeOutputs, type OutputSpec } from './outputs';
+import { createProgress } from './progress';
 
 /** Exit codes. */
 export const EXIT_OK = 0;
@@ -40,30 +56,56 @@ function reaches(s: Severity, threshold: Severity | 'none'): boolean {
 }
 
 interface EmitOptions {
-  format: string;
-  output?: string;
+  specs: OutputSpec[];
   color?: boolean;
   failOn: Severity | 'none';
+  quiet?: boolean;
+  /** Raw facts of the scan, for the reports that show SPDX lines and includes. */
+  facts?: readonly FileFacts[];
 }
 
-/** Renders the report, writes it, and sets the exit code. */
+/** A usage problem found after parsing (bad output plan, unusable baseline): message, exit 2. */
+class UsageError extends Error {}
+
+function plan(tokens: OutputTokens, quiet: boolean | undefined): OutputSpec[] {
+  try {
+    return planOutputs(tokens.tokens, { quiet });
+  } catch (e) {
+    if (e instanceof OutputPlanError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** Renders the reports, writes them, and sets the exit code. */
 function emitResult(result: ScanResult, opts: EmitOptions): void {
-  const reporter = REPORTERS[opts.format];
-  const toFile = typeof opts.output === 'string';
-  const color = opts.color !== false && !toFile && process.stdout.isTTY === true && !process.env.NO_COLOR;
-  const text = reporter.render(result, { color });
-  if (toFile) fs.writeFileSync(opts.output!, text);
-  else process.stdout.write(text);
+  const colorStdout = opts.color !== false && process.stdout.isTTY === true && !process.env.NO_COLOR;
+  writeOutputs(result, opts.specs, { colorStdout, sources: createSourceAccess(process.cwd()), ...(opts.facts ? { facts: opts.facts } : {}) });
+  if (result.baseline && !opts.quiet) process.stderr.write(`gplcheck: ${baselineSummary(result.baseline)}\n`);
   if (result.stats.analysed === 0 && result.errors.length > 0) {
     process.stderr.write(`gplcheck: no input could be read (${result.errors.length} errors)\n`);
     process.exitCode = EXIT_USAGE;
     return;
   }
-  process.exitCode = result.findings.some((f) => reaches(f.severity, opts.failOn)) ? EXIT_FINDINGS : EXIT_OK;
+  // With a baseline, accepted findings do not count.
+  process.exitCode = countedFindings(result).some((f) => reaches(f.severity, opts.failOn)) ? EXIT_FINDINGS : EXIT_OK;
 }
+
+function readBaselineOrUsage(file: string, requireReasons: boolean): BaselineFile {
+  try {
+    return readBaseline(file, { requireReasons });
+  } catch (e) {
+    if (e instanceof BaselineError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+const FORMATS = () => Object.keys(REPORTERS).join(', ');
 
 export function buildProgram(): Command {
   const program = new Command();
+  // --format/--output in the order given, per command
+  const scanOut = new OutputTokens();
+  const mergeOut = new OutputTokens();
   program
     .name('gplcheck')
     .description('Licence-boundary analyser for code next to the Linux kernel: maps every call across the boundary to the kernel\'s exports and reports GPL-only use with evidence.')
@@ -75,8 +117,11 @@ export function buildProgram(): Command {
     .command('scan')
     .description('scan files and directories (ELF objects recognised by content, C sources, Kbuild files)')
     .argument('<paths...>', 'files or directories, scanned recursively')
-    .addOption(new Option('-f, --format <format>', 'report format').choices(Object.keys(REPORTERS)).default('text'))
-    .option('-o, --output <file>', 'write the report to a file instead of standard output')
+    .option('-f, --format <format>', `report format (${FORMATS()}; default text); repeat it for several reports`, scanOut.format)
+    .option('-o, --output <file>', 'write the report of the --format before it to a file (default: standard output)', scanOut.output)
+    .option('-q, --quiet', 'nothing on standard output (reports go to their --output files); only errors on standard error')
+    .option('-b, --baseline <file>', 'accepted findings (from `gplcheck baseline`): report findings as new, accepted or stale; accepted ones do not count for --fail-on')
+    .option('--prune', 'with --baseline: rewrite the baseline file without its stale entries')
     .option('-s, --symbols <db>', 'kernel symbol database: a name from `gplcheck symbols list` or a file path', '6.1')
     .option('-k, --kernel <version>', 'same as --symbols with a shipped kernel version (5.10, 6.1, 6.12)')
     .option('--fail-on <severity>', 'exit 1 when a finding reaches this severity (error, warning, info, none)', severityArg, 'error')
@@ -94,31 +139,110 @@ export function buildProgram(): Command {
 Examples:
   $ gplcheck scan ./vmkernel
   $ gplcheck scan build/ --format json --output report.json
+  $ gplcheck scan build/ --format sarif --output gplcheck.sarif --format html --output audit.html --format text
   $ gplcheck scan drivers/foo.ko --kernel 5.10 --fail-on warning
+  $ gplcheck scan build/ --baseline gplcheck-baseline.json --quiet --format sarif --output gplcheck.sarif
 
 Exit codes: 0 nothing reached --fail-on; 1 a finding did; 2 usage error or no input could be read.`,
     )
     .action(async (paths: string[], opts) => {
+      const specs = plan(scanOut, opts.quiet);
+      if (opts.prune && !opts.baseline) throw new UsageError('--prune needs --baseline FILE');
+      // an unusable baseline is a usage error before any work
+      const baseline = opts.baseline ? readBaselineOrUsage(opts.baseline, true) : undefined;
       const db = loadDatabase(opts.kernel ?? opts.symbols);
       const config = loadConfig(opts.config);
-      const { result } = await scan(paths, {
+      const progress = createProgress({ quiet: opts.quiet });
+      let out;
+      try {
+        out = await scan(paths, {
+          db,
+          config,
+          exclude: opts.exclude,
+          gitignore: opts.gitignore,
+          jobs: opts.jobs,
+          cache: opts.cache === false ? false : opts.cacheDir ?? defaultCacheDir(),
+          shard: opts.shard,
+          command: `gplcheck ${process.argv.slice(2).join(' ')}`,
+          onProgress: (done, total) => progress.update(done, total),
+        });
+      } finally {
+        progress.stop();
+      }
+      const { result, facts } = out;
+      if (baseline) {
+        result.baseline = compareWithBaseline(result, baseline, opts.baseline);
+        if (opts.prune && result.baseline.stale.length) {
+          writeBaseline(opts.baseline, pruneBaseline(baseline, result.baseline));
+          if (!opts.quiet) process.stderr.write(`gplcheck: pruned ${result.baseline.stale.length} stale entries from ${opts.baseline}\n`);
+        }
+      }
+      emitResult(result, { specs, color: opts.color, failOn: opts.failOn, quiet: opts.quiet, facts });
+    });
+
+  const baselineCmd = program
+    .command('baseline')
+    .description('write the current findings to a baseline file; give each entry a reason, then scan with --baseline FILE')
+    .argument('<paths...>', 'files or directories, scanned recursively')
+    .option('-o, --output <file>', 'the baseline file; reasons already written in it are kept for findings still found', DEFAULT_BASELINE_FILE)
+    .option('-s, --symbols <db>', 'kernel symbol database: a name from `gplcheck symbols list` or a file path', '6.1')
+    .option('-k, --kernel <version>', 'same as --symbols with a shipped kernel version (5.10, 6.1, 6.12)')
+    .option('-x, --exclude <glob>', 'leave out paths matching a glob (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--no-gitignore', 'also scan what .gitignore files in the scanned directories leave out')
+    .option('-j, --jobs <n>', 'worker threads for C analysis (default: every core)', positiveInt)
+    .option('--no-cache', 'neither read nor write the facts cache')
+    .option('-c, --config <file>', `project settings (default: ${CONFIG_FILE_NAME} in the current directory, when there is one)`)
+    .option('-q, --quiet', 'no progress and no summary on standard error');
+  baselineCmd.addHelpText(
+    'after',
+    `
+Example:
+  $ gplcheck baseline build/ --output gplcheck-baseline.json
+  (edit the file: write a "reason" for every entry)
+  $ gplcheck scan build/ --baseline gplcheck-baseline.json          # fails only on new findings
+  $ gplcheck scan build/ --baseline gplcheck-baseline.json --prune  # also drops stale entries`,
+  );
+  baselineCmd.action(async (paths: string[], opts) => {
+    const previous = fs.existsSync(opts.output) ? readBaselineOrUsage(opts.output, false) : undefined;
+    const db = loadDatabase(opts.kernel ?? opts.symbols);
+    const progress = createProgress({ quiet: opts.quiet });
+    let out;
+    try {
+      out = await scan(paths, {
         db,
-        config,
+        config: loadConfig(opts.config),
         exclude: opts.exclude,
         gitignore: opts.gitignore,
         jobs: opts.jobs,
-        cache: opts.cache === false ? false : opts.cacheDir ?? defaultCacheDir(),
-        shard: opts.shard,
-        command: `gplcheck ${process.argv.slice(2).join(' ')}` });
-      emitResult(result, opts);
-    });
+        cache: opts.cache === false ? false : defaultCacheDir(),
+        command: `gplcheck ${process.argv.slice(2).join(' ')}`,
+        onProgress: (done, total) => progress.update(done, total),
+      });
+    } finally {
+      progress.stop();
+    }
+    const b = createBaseline(out.result, previous);
+    writeBaseline(opts.output, b);
+    if (!opts.quiet) {
+      const kept = b.entries.filter((e) => e.reason !== '').length;
+      const todo = b.entries.length - kept;
+      process.stderr.write(
+        `gplcheck: wrote ${b.entries.length} entr${b.entries.length === 1 ? 'y' : 'ies'} to ${opts.output}` +
+          (previous ? ` (${kept} reason${kept === 1 ? '' : 's'} kept from the previous file)` : '') +
+          (todo ? `; write a "reason" for ${todo === b.entries.length ? 'each' : `the ${todo} new`} entr${todo === 1 ? 'y' : 'ies'}, then scan with --baseline ${opts.output}` : '') +
+          '\n',
+      );
+    }
+    process.exitCode = out.result.stats.analysed === 0 && out.result.errors.length > 0 ? EXIT_USAGE : EXIT_OK;
+  });
 
   program
     .command('merge')
     .description('join the JSON reports of `scan --shard i/n` runs into the report one scan of the whole tree gives')
     .argument('<reports...>', 'shard reports (JSON), one per slice')
-    .addOption(new Option('-f, --format <format>', 'report format').choices(Object.keys(REPORTERS)).default('text'))
-    .option('-o, --output <file>', 'write the report to a file instead of standard output')
+    .option('-f, --format <format>', `report format (${FORMATS()}; default text); repeat it for several reports`, mergeOut.format)
+    .option('-o, --output <file>', 'write the report of the --format before it to a file (default: standard output)', mergeOut.output)
+    .option('-q, --quiet', 'nothing on standard output (reports go to their --output files)')
     .option('-s, --symbols <db>', 'kernel symbol database (default: the one the shards were scanned against)')
     .option('--fail-on <severity>', 'exit 1 when a finding reaches this severity (error, warning, info, none)', severityArg, 'error')
     .option('--no-color', 'never colour the text report')
@@ -130,8 +254,9 @@ Example (a CI matrix of three jobs, then one that merges):
   $ gplcheck merge shard-1.json shard-2.json shard-3.json --format json --output report.json`,
     )
     .action((reports: string[], opts) => {
+      const specs = plan(mergeOut, opts.quiet);
       const { result } = mergeShards(reports, opts.symbols ? loadDatabase(opts.symbols) : (name) => loadDatabase(name), { command: `gplcheck ${process.argv.slice(2).join(' ')}` });
-      emitResult(result, opts);
+      emitResult(result, { specs, color: opts.color, failOn: opts.failOn, quiet: opts.quiet });
     });
 
   const symbols = program.command('symbols').description('manage kernel symbol databases');
