@@ -381,3 +381,15 @@ describe('the pre-pass', () => {
     expect(p.condRanges).toEqual([text.indexOf('#if'), text.indexOf('\nint w')]);
   });
 });
+
+describe('#if inside braces', () => {
+  test('every branch of an initialiser or expression is read; a missing comma between designators is supplied', () => {
+    const f = fixture('ifdef_inside.c');
+    expect(f.warnings).toEqual([]);
+    expect(f.addressTaken.map(site)).toEqual(['generic_access_phys@7:12 [cond] [guess]', 'local_access@9:12 [cond]']);
+    expect(f.calls.map(site)).toEqual(['extra_check@17:9 in pick [cond]', 'slow_path@20:10 in pick']);
+    const p = prepare(fs.readFileSync(path.join(TESTDATA, 'ifdef_inside.c'), 'utf8')).parseText.split('\n');
+    // lines 6, 8, 10, 16, 18: the directives, blanked; `#else` between two designators is a comma
+    expect([p[5], p[7], p[9], p[15], p[17]]).toEqual([' '.repeat(31), ',    ', ' '.repeat(6), ' '.repeat(19), ' '.repeat(6)]);
+  });
+});

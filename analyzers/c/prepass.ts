@@ -16,6 +16,10 @@
  *    - a macro argument that is only a type (`container_of(p, struct foo, m)`,
  *      `max_t(unsigned int, a, b)`, `SYSCALL_DEFINE2(x, char __user *, buf, ...)`) becomes the
  *      identifier `_` (padded), which the grammar accepts as an expression;
+ *    - `#if`/`#ifdef`/`#elif`/`#else`/`#endif` lines inside braces (a function body, an
+ *      initialiser) are blanked, so the parser reads every branch's code in sequence instead of
+ *      losing the statement or initialiser the directive splits (the conditional regions are
+ *      known from the pre-pass anyway);
  *    - a preprocessing number that is not a C number (`1000baseT_Full`, pasted into a name by a
  *      macro) becomes `_` as well.
  *    Facts are always read back from the original text at the same offsets.
@@ -78,6 +82,7 @@ const TOKEN_RE = new RegExp(
     String.raw`[(,][ \t\r\n]*(?=(?:unsigned|signed|char|short|int|long|float|double|void|_Bool|bool|const|volatile|struct|union|enum)\b)`,
     String.raw`\*[ \t]*(?=[,)])`,
     String.raw`\b\d+[A-Za-z_]{2}\w*`,
+    '[{}]',
   ].join('|'),
   'gm',
 );
@@ -87,6 +92,7 @@ const TYPE_WORDS = new Set(['unsigned', 'signed', 'char', 'short', 'int', 'long'
 const TAG_WORDS = new Set(['struct', 'union', 'enum']);
 const VALID_NUMBER = /^(?:0[xX][0-9a-fA-F']*(?:\.[0-9a-fA-F']*)?(?:[pP][+-]?\d+)?|0[bB][01']+|\d[\d']*(?:\.\d*)?(?:[eE][+-]?\d+)?)[uUlLfFzZ]*$/;
 
+const COND_KINDS = new Set(['if', 'ifdef', 'ifndef', 'elif', 'elifdef', 'elifndef', 'else', 'endif']);
 const SPDX_TAG = 'SPDX-License-Identifier';
 const ENCODING_PREFIXES = new Set(['L', 'u', 'U', 'u8']);
 
@@ -101,6 +107,8 @@ export function prepare(text: string): Prepared {
   const directiveKinds: { kind: string; name?: string }[] = [];
   let lastDirectiveEnd = 0;
   const n = text.length;
+  /** `{` nesting outside directives, comments and literals. */
+  let braceDepth = 0;
 
   /** Replace [a, b) by `replacement` padded with blanks; newlines stay. */
   const edit = (a: number, b: number, replacement = ''): void => {
@@ -145,10 +153,19 @@ export function prepare(text: string): Prepared {
       re.lastIndex = end;
       continue;
     }
+    if (c === 123 /* { */) {
+      braceDepth++;
+      continue;
+    }
+    if (c === 125 /* } */) {
+      if (braceDepth > 0) braceDepth--;
+      continue;
+    }
     if (word.charCodeAt(word.length - 1) === 35 /* # */) {
       const hash = i + word.length - 1;
       const end = directiveEnd(text, hash);
-      directive(hash, end);
+      const kind = directive(hash, end);
+      if (braceDepth > 0 && kind !== undefined && COND_KINDS.has(kind)) edit(hash, end, needsComma(hash, end) ? ',' : '');
       lastDirectiveEnd = end;
       re.lastIndex = end;
       continue;
@@ -214,6 +231,32 @@ export function prepare(text: string): Prepared {
       const ac = text.charCodeAt(after);
       if (ac === 34 || ac === 41 || ac === 44 || ac === 59 || ac === 125) edit(j, k);
     }
+  }
+
+  /**
+   * A blanked directive between two designated initialisers, the first without its comma
+   * (`.a = x` / `#else` / `.a = y`): the directive's place takes the comma, or the parser reads
+   * `x .a = y` as an assignment.
+   */
+  function needsComma(hash: number, end: number): boolean {
+    let p = prevNonSpace(text, hash);
+    if (p > 0 && text.charCodeAt(p) === 47 && text.charCodeAt(p - 1) === 42) {
+      const open = text.lastIndexOf('/*', p - 1);
+      if (open !== -1) p = prevNonSpace(text, open);
+    }
+    if (p < 0) return false;
+    const pc = text.charCodeAt(p);
+    if (!(isIdentChar(pc) || pc === 41 || pc === 93)) return false;
+    // next: skip blanks and further directive lines
+    let j = end;
+    for (;;) {
+      j = skipWs(text, j);
+      if (text.charCodeAt(j) !== 35) break;
+      const nl = text.indexOf('\n', j);
+      if (nl === -1) return false;
+      j = nl + 1;
+    }
+    return /^(?:\.[A-Za-z_]\w*|\[[^\]\n]*\])\s*=/.test(text.slice(j, j + 80));
   }
 
   /** Is the `(` at `open` the start of a macro/function argument list (after a non-keyword name)? */
@@ -295,12 +338,12 @@ export function prepare(text: string): Prepared {
     edit(start, end, '_');
   }
 
-  function directive(hash: number, end: number): void {
+  function directive(hash: number, end: number): string | undefined {
     const raw = directiveText(text, hash, end);
     const km = /^#\s*([A-Za-z_]\w*)/.exec(raw);
     if (!km) {
       directiveKinds.push({ kind: '' });
-      return;
+      return undefined;
     }
     const kind = km[1];
     const rest = raw.slice(km[0].length);
@@ -353,11 +396,12 @@ export function prepare(text: string): Prepared {
         if (kind === 'ifndef') name = /^([A-Za-z_]\w*)/.exec(arg)?.[1];
         else if (kind === 'if') name = /^!\s*defined\s*(?:\(\s*([A-Za-z_]\w*)\s*\)|([A-Za-z_]\w*))\s*$/.exec(arg)?.slice(1).find(Boolean);
         directiveKinds.push({ kind: name && (kind === 'if' || kind === 'ifndef') ? 'guard-candidate' : kind, name });
-        return;
+        return kind;
       }
       default:
         directiveKinds.push({ kind });
     }
+    return kind;
   }
 }
 
