@@ -148,26 +148,34 @@ function auditFinding(f: Finding, r: ScanResult, options: RenderOptions): AuditF
   };
 }
 
+/**
+ * The headers the scanned sources include: from the raw facts when the rendering has them,
+ * else from the result's boundary graph (a result read back from JSON, or merged shards).
+ * Licences only where the header was itself scanned (its SPDX lines, from the facts).
+ */
 function headersOf(r: ScanResult, options: RenderOptions): AuditHeader[] | undefined {
-  if (!options.facts) return undefined;
-  const unitOfPath = new Map<string, string>();
-  for (const u of r.units) for (const p of u.paths) unitOfPath.set(p, u.id);
+  const cFacts = (options.facts ?? []).filter((f): f is CFileFacts => f.analyzer === 'c');
   const spdxOfPath = new Map<string, string[]>();
-  const cFacts = options.facts.filter((f): f is CFileFacts => f.analyzer === 'c');
   for (const f of cFacts) spdxOfPath.set(f.path, f.spdx.map((s) => s.expression));
+  type Inc = { unit: string; target: string; category: IncludeCategory; resolved?: string };
+  let incs: Inc[];
+  if (options.facts) {
+    const unitOfPath = new Map<string, string>();
+    for (const u of r.units) for (const p of u.paths) unitOfPath.set(p, u.id);
+    incs = cFacts.flatMap((f) => f.includes.map((i) => ({ unit: unitOfPath.get(f.path) ?? f.path, target: i.target, category: i.category, resolved: i.resolved })));
+  } else if (r.graph) {
+    incs = r.graph.includes.map((i) => ({ unit: i.unit, target: i.target, category: i.category, resolved: i.resolved }));
+  } else return undefined;
   const byTarget = new Map<string, AuditHeader>();
-  for (const f of cFacts) {
-    const unit = unitOfPath.get(f.path) ?? f.path;
-    for (const inc of f.includes) {
-      const key = `${inc.category}\0${inc.target}\0${inc.resolved ?? ''}`;
-      let h = byTarget.get(key);
-      if (!h) {
-        h = { target: inc.target, category: inc.category, units: [], ...(inc.resolved ? { resolved: inc.resolved } : {}), licences: [] };
-        if (inc.resolved) h.licences = spdxOfPath.get(inc.resolved) ?? [];
-        byTarget.set(key, h);
-      }
-      if (!h.units.includes(unit)) h.units.push(unit);
+  for (const inc of incs) {
+    const key = `${inc.category}\0${inc.target}\0${inc.resolved ?? ''}`;
+    let h = byTarget.get(key);
+    if (!h) {
+      h = { target: inc.target, category: inc.category, units: [], ...(inc.resolved ? { resolved: inc.resolved } : {}), licences: [] };
+      if (inc.resolved) h.licences = spdxOfPath.get(inc.resolved) ?? [];
+      byTarget.set(key, h);
     }
+    if (!h.units.includes(inc.unit)) h.units.push(inc.unit);
   }
   const catOrder: IncludeCategory[] = ['kernel', 'uapi', 'libc', 'local'];
   return [...byTarget.values()]

@@ -2,9 +2,8 @@
 # Installs what the test suite needs on a fresh Debian 12 machine (run as root, or with sudo):
 # the kernel headers and kbuild (to build the fixture modules and run the real modpost),
 # compilers and binutils, QEMU and busybox for the boot test, Chromium for the HTML report
-# test, and it downloads the Debian
-# packages the end-to-end suites read (kernel modules, cloud kernel). Idempotent; downloads
-# are cached in .cache/ (or $GPLCHECK_CACHE).
+# test, and it downloads the Debian packages the end-to-end suites read (kernel modules,
+# cloud kernel). Idempotent; downloads are cached in .cache/ (or $GPLCHECK_CACHE).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=test/setup/debian.sh
