@@ -43,10 +43,19 @@ function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** A licence from the project configuration, not from the unit's files: it has neither a line nor a section. */
+function declared(l: Unit['licenses'][number]): boolean {
+  return l.location.line === undefined && l.location.section === undefined;
+}
+
 function licenceStatus(unit: Unit): string {
   if (unit.kind === 'userspace' && unit.licenses.length === 0) return 'A userspace program';
   if (unit.licenses.length === 0) return 'No licence declared (the kernel treats that as not GPL-compatible)';
   const tags = quoted(unit.licenses.map((l) => l.value));
+  if (unit.licenses.every(declared)) {
+    const what = unit.kind === 'userspace' ? 'A userspace program under' : 'Licence';
+    return `${what} ${tags} as declared in ${unit.licenses[0].location.path}${unit.kind === 'userspace' ? '' : unit.gplCompatible ? ' (GPL-compatible)' : ' (not GPL-compatible)'}`;
+  }
   return unit.gplCompatible ? `GPL-compatible (MODULE_LICENSE ${tags})` : `Not GPL-compatible (MODULE_LICENSE ${tags})`;
 }
 

@@ -67,14 +67,31 @@ function fieldName(e: ErrorObject): string {
   return out;
 }
 
-function problem(e: ErrorObject): string {
+/** The value a JSON pointer points at. */
+function valueAt(data: unknown, pointer: string): unknown {
+  let v: unknown = data;
+  for (const raw of pointer.split('/').slice(1)) {
+    const k = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  }
+  return v;
+}
+
+function typeWord(v: unknown): string {
+  return Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v === 'object' ? 'an object' : typeof v;
+}
+
+function problem(e: ErrorObject, data: unknown): string {
+  const value = valueAt(data, e.instancePath);
   switch (e.keyword) {
     case 'additionalProperties':
       return 'unknown field (allowed: rules, licenses, thirdParty, ignore)';
     case 'enum':
-      return `must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues).map((v) => JSON.stringify(v)).join(', ')}, not ${JSON.stringify(e.data)}`;
-    case 'type':
-      return `must be ${(e.params as { type: string }).type === 'array' ? 'an array' : `a ${(e.params as { type: string }).type}`}, not ${Array.isArray(e.data) ? 'an array' : e.data === null ? 'null' : typeof e.data}`;
+      return `must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues).map((v) => JSON.stringify(v)).join(', ')}, not ${JSON.stringify(value)}`;
+    case 'type': {
+      const t = (e.params as { type: string }).type;
+      return `must be ${t === 'array' ? 'an array' : t === 'object' ? 'an object' : `a ${t}`}, not ${typeWord(value)}`;
+    }
     case 'uniqueItems':
       return 'lists the same entry twice';
     default:
@@ -100,14 +117,14 @@ export function parseConfig(text: string, file: string, dir = path.dirname(path.
     const lines: string[] = [];
     for (const e of errors) {
       if (e.keyword === 'propertyNames' && errors.some((x) => x !== e && x.instancePath.startsWith(e.instancePath))) continue;
-      const line = `${fieldName(e) || '(top level)'}: ${problem(e)}`;
+      const line = `${fieldName(e) || '(top level)'}: ${problem(e, data)}`;
       if (!seen.has(line)) {
         seen.add(line);
         lines.push(line);
       }
     }
     const first = errors[0];
-    throw new ConfigError(file, lines.length === 1 ? fieldName(first) || '(top level)' : '', lines.length === 1 ? problem(first) : lines.join('; '));
+    throw new ConfigError(file, lines.length === 1 ? fieldName(first) || '(top level)' : '', lines.length === 1 ? problem(first, data) : lines.join('; '));
   }
   const config = data as GplcheckConfig;
   const known = new Set(RULES.map((r) => r.meta.id));
