@@ -12,6 +12,7 @@ import incompatibleLicenses from './incompatible-licenses';
 import gplHeaderInNonGpl from './gpl-header-in-non-gpl';
 import userspaceBoundary from './userspace-boundary';
 import sourceBinaryMismatch from './source-binary-mismatch';
+import futureGplOnly from './future-gpl-only';
 
 /** Every rule gplcheck knows, in the order reports list them. */
 export const RULES: readonly Rule[] = [
@@ -27,6 +28,7 @@ export const RULES: readonly Rule[] = [
   incompatibleLicenses,
   gplHeaderInNonGpl,
   userspaceBoundary,
+  futureGplOnly,
 ];
 
 export function findRule(id: string): Rule | undefined {

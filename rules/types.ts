@@ -38,6 +38,8 @@ export interface Finding {
   evidence?: 'source' | 'binary' | 'both';
   /** The chain from the unit to the symbol, for transitive findings. */
   path?: EvidenceStep[];
+  /** The symbol's export history across the known kernels, e.g. "plain in 5.10, GPL-only since 6.1". */
+  history?: string;
 }
 
 export type FindingInput = Omit<Finding, 'ruleId' | 'severity'> & { severity?: Severity };

@@ -10,6 +10,7 @@ import { defaultCacheDir } from './cache';
 import { classifyByName } from './analyze';
 import { discover, type DiscoveredFile } from './discover';
 import { link } from './link';
+import { KnowledgeBase } from '../kernel-symbols/history';
 import { TOOL, PACKAGE_ROOT } from './version';
 import { analyzeBatch, type BatchResult, type BatchTask } from './worker';
 import { assess } from './assess';
@@ -161,6 +162,9 @@ export function finish(
   const errors = [...analysis.errors].sort((a, b) => byPath(a, b) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
   const warnings = facts.flatMap((f) => f.warnings);
   const model = link(facts, options.db, errors);
+  // Every known kernel, for rules that look across versions (future-gpl-only): loaded on first use only.
+  let knowledge: KnowledgeBase | undefined;
+  Object.defineProperty(model, 'knowledge', { get: () => (knowledge ??= KnowledgeBase.load()), enumerable: false });
   const { findings, graph, notes } = assess(model, { rules: options.rules, config: options.config, cwd: options.cwd });
   warnings.push(...notes);
   const { cacheHits: _hits, ...stats } = analysis.stats;

@@ -65,24 +65,48 @@ const CH_DOT = 46;
 const CH_GT = 62;
 const CH_MINUS = 45;
 
+/** Operators whose operand is not evaluated: names in it are no reference. */
+const UNEVALUATED = new Set([
+  'sizeof', 'typeof', '__typeof__', '__typeof', '__alignof__', '_Alignof', 'offsetof',
+  '__builtin_constant_p', '__builtin_types_compatible_p', '__same_type', '__is_constexpr',
+]);
+
 /**
  * Identifiers of C text used as values (not after `.`/`->`, not a struct/union/enum tag),
- * comments, string and char literals skipped. `#`-stringified and `##`-pasted names are left out.
+ * comments, string and char literals skipped. `#`-stringified and `##`-pasted names are left
+ * out, and so are the operands of sizeof/typeof/__builtin_constant_p and the like, and the
+ * right side of `__builtin_constant_p(x) && y` (the kernel's compile-time-only idiom, as in
+ * 6.1's flush_workqueue(): `y` is folded away unless the caller passed a constant).
  */
 export function valueIdentifiers(text: string): Set<string> {
   const out = new Set<string>();
-  const re = /\/\*[\s\S]*?(?:\*\/|$)|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?|##\s*[A-Za-z_]\w*|#\s*[A-Za-z_]\w*|[A-Za-z_]\w*(?:\s*##)?|\d\w*/g;
+  const re = /\/\*[\s\S]*?(?:\*\/|$)|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?|##\s*[A-Za-z_]\w*|#\s*[A-Za-z_]\w*|[A-Za-z_]\w*(?:\s*##)?|\d\w*|\|\||&&|[(){}\[\];,?:]/g;
+  interface Tok {
+    t: string;
+    /** an identifier that counts as a value use */
+    value: boolean;
+  }
+  const toks: Tok[] = [];
   let prevWord = '';
+  let pasteNext = false;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const t = m[0];
     const c = t.charCodeAt(0);
     if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95)) {
       if (c === 35) prevWord = ''; // # / ##
+      if (c === 40 || c === 41 || c === 123 || c === 125 || c === 91 || c === 93 || c === 59 || c === 44 || c === 63 || c === 58 || t === '&&' || t === '||') {
+        toks.push({ t, value: false });
+      }
       continue;
     }
     if (t.endsWith('#')) {
       prevWord = '';
+      pasteNext = true;
       continue; // pasted
+    }
+    if (pasteNext) {
+      pasteNext = false;
+      continue;
     }
     // previous non-space character
     let i = m.index - 1;
@@ -90,8 +114,37 @@ export function valueIdentifiers(text: string): Set<string> {
     const p = i >= 0 ? text.charCodeAt(i) : 0;
     const member = p === CH_DOT || (p === CH_GT && i > 0 && text.charCodeAt(i - 1) === CH_MINUS);
     const tagged = prevWord === 'struct' || prevWord === 'union' || prevWord === 'enum';
-    if (!member && !tagged) out.add(t);
+    toks.push({ t, value: !member && !tagged });
     prevWord = t;
+  }
+  const OPEN = new Set(['(', '[', '{']);
+  const CLOSE = new Set([')', ']', '}']);
+  /** Index after the group opened at `i` (or i when toks[i] does not open one). */
+  const group = (i: number): number => {
+    if (!OPEN.has(toks[i]?.t)) return i;
+    let depth = 0;
+    for (let k = i; k < toks.length; k++) {
+      if (OPEN.has(toks[k].t)) depth++;
+      else if (CLOSE.has(toks[k].t) && --depth === 0) return k + 1;
+    }
+    return toks.length;
+  };
+  for (let i = 0; i < toks.length; i++) {
+    const tk = toks[i];
+    if (UNEVALUATED.has(tk.t)) {
+      let j = group(i + 1);
+      if (j === i + 1) continue; // `sizeof x`: leave the next token as is
+      if (tk.t === '__builtin_constant_p' && toks[j]?.t === '&&') {
+        j++;
+        if (OPEN.has(toks[j]?.t)) j = group(j);
+        else {
+          while (j < toks.length && !['||', '&&', '?', ':', ';', ','].includes(toks[j].t) && !CLOSE.has(toks[j].t)) j = OPEN.has(toks[j].t) ? group(j) : j + 1;
+        }
+      }
+      i = j - 1;
+      continue;
+    }
+    if (tk.value) out.add(tk.t);
   }
   return out;
 }
