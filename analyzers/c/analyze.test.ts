@@ -44,7 +44,7 @@ describe('analyzeC on a small kernel module', () => {
     expect(f.calls.map(site)).toEqual([
       'nonseekable_open@15:9 in basic_open',
       'kfree@32:2 in basic_work_fn',
-      'DECLARE_WORK@35:8 [lexical]',
+      'DECLARE_WORK@35:8',
       'kmalloc@45:26 in basic_api',
       'INIT_WORK@49:2 in basic_api',
       'schedule_work@50:2 in basic_api',
@@ -391,5 +391,22 @@ describe('#if inside braces', () => {
     const p = prepare(fs.readFileSync(path.join(TESTDATA, 'ifdef_inside.c'), 'utf8')).parseText.split('\n');
     // lines 6, 8, 10, 16, 18: the directives, blanked; `#else` between two designators is a comma
     expect([p[5], p[7], p[9], p[15], p[17]]).toEqual([' '.repeat(31), ',    ', ' '.repeat(6), ' '.repeat(19), ' '.repeat(6)]);
+  });
+});
+
+describe('iterator macros', () => {
+  test('`for_each_x(a) {` and `for_each_x(a) stmt;` are a call and a body, not a nested function or an error', () => {
+    const f = fixture('iterators.c');
+    expect(f.functions.map((x) => [x.name, x.location.line, x.endLine])).toEqual([['walk_all', 3, 16]]);
+    expect(f.calls.map(site)).toEqual([
+      'for_each_online_cpu@8:2 in walk_all',
+      'touch_cpu@9:3 in walk_all',
+      'list_for_each_entry@11:2 in walk_all',
+      'visit@12:3 in walk_all',
+      'for_each_possible_cpu@14:2 in walk_all',
+      // the parser took `for_each_possible_cpu(cpu) touch_cpu(cpu);` for a declaration
+      'touch_cpu@15:3 in walk_all [lexical]',
+    ]);
+    expect(f.warnings).toEqual([]);
   });
 });

@@ -548,8 +548,11 @@ class Walker {
     const start = c.startIndex;
     const end = c.endIndex;
     if (this.locals !== null) {
-      // C has no nested functions: this is the parser's recovery from something it could not
-      // read inside a body. Treat it as an unparsable region.
+      // C has no nested functions. `for_each_cpu(cpu) { ... }` is an iterator macro the parser
+      // took for one (type `for_each_cpu`, declarator `(cpu)`): a call and its body.
+      if (this.iteratorMacro(start)) return;
+      // Anything else is the parser's recovery from something it could not read inside a
+      // body: an unparsable region.
       const prevFn = this.fn;
       const prevLocals: Set<string> | null = this.locals;
       this.fn = -1;
@@ -600,6 +603,28 @@ class Walker {
     } while (c.gotoNextSibling());
     c.gotoParent();
     this.pendingFn = null;
+  }
+
+  /** At a nested function_definition starting at `start`: `NAME(args) {` is an iterator macro. */
+  iteratorMacro(start: number): boolean {
+    const src = this.src;
+    if (!isIdentStart(src.charCodeAt(start))) return false;
+    let j = start + 1;
+    while (isIdentChar(src.charCodeAt(j))) j++;
+    const name = src.slice(start, j);
+    if (C_KEYWORDS.has(name)) return false;
+    const open = skipWs(src, j);
+    if (src.charCodeAt(open) !== 40) return false;
+    const close = matchParen(src, open);
+    if (close === -1 || src.charCodeAt(skipWs(src, close + 1)) !== 123) return false;
+    this.invocation(name, start, open);
+    const c = this.c;
+    if (c.gotoFirstChild()) {
+      do if (fieldOf(c) === 'body') this.visit(CTX_VALUE);
+      while (c.gotoNextSibling());
+      c.gotoParent();
+    }
+    return true;
   }
 
   /**
@@ -790,19 +815,25 @@ class Walker {
       this.invocation(w, i, k);
       this.declStart = -1;
       this.seen.add(i);
+      // `for_each_cpu(cpu) do_it(cpu);` parses as one declaration: read the statement after it
+      const close = matchParen(src, k, end);
+      if (close !== -1) scanCallTokens(src, close + 1, end, (n, o, p) => this.invocation(n, o, p, true));
       return true;
     }
   }
 
-  /** A macro invocation read lexically: NAME at `offset`, `(` at `open`. */
-  invocation(name: string, offset: number, open: number): void {
+  /**
+   * A macro invocation recognised by its shape: NAME at `offset`, `(` at `open`. Calls nested
+   * in its arguments are read lexically (and flagged so).
+   */
+  invocation(name: string, offset: number, open: number, nested = false): void {
     if (SPECIAL.has(name)) {
       if (this.inError > 0) this.seen.add(offset);
       this.specials.push({ name, offset, open });
       return;
     }
     if (isNotCall(name)) return;
-    this.addCall(name, offset, true);
+    this.addCall(name, offset, nested || this.inError > 0);
     const r = splitArgs(this.src, open);
     if (!r) return;
     const fileScope = this.fn < 0 && this.locals === null && this.declStart === -2;
@@ -811,7 +842,7 @@ class Walker {
         this.values.push({ name: a.text, offset: a.start, ctx: CTX_ARG, fn: this.fn });
         // `DEFINE_PER_CPU(type, name)`, `static DEFINE_MUTEX(lock)`: the names it declares
         if (fileScope) this.macroDeclared.add(a.text);
-      } else scanCallTokens(this.src, a.start, a.end, (n, o, p) => this.invocation(n, o, p));
+      } else scanCallTokens(this.src, a.start, a.end, (n, o, p) => this.invocation(n, o, p, true));
     }
   }
 }
