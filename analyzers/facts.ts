@@ -190,6 +190,67 @@ export interface CFileFacts {
   /** What the file looks like (analyzers/c/includes.ts): kernel code, a userspace program/library
    *  source, or no sign either way. Decides whether `<linux/...>` is the UAPI copy. */
   looksLike?: 'kernel' | 'userspace' | 'unknown';
+  /** Code found in an indexed kernel source tree (only when the scan was given --provenance). */
+  provenance?: ProvenanceFacts;
+}
+
+// ----------------------------------------------------------------------------------------
+// Provenance facts (analyzers/provenance fingerprints a file; kernel-symbols/provenance
+// matches the fingerprints against the index of a kernel source tree)
+// ----------------------------------------------------------------------------------------
+
+/** Where a copied region comes from: a file of an indexed kernel tree. */
+export interface ProvenanceOrigin {
+  /** Name of the index (e.g. `linux-6.1.192`), one per kernel tree. */
+  index: string;
+  /** Kernel version of the tree (`6.1.192`), with the Debian package version when known. */
+  kernel: string;
+  /** Path inside the kernel tree, e.g. `lib/hexdump.c`. */
+  path: string;
+  line: number;
+  endLine: number;
+  /** The origin file's SPDX-License-Identifier expression; absent when it has none (the
+   *  tree's COPYING then applies: GPL-2.0). */
+  license?: string;
+  /** Copyright lines of the origin file, as written. */
+  copyright: string[];
+  /** Author lines and MODULE_AUTHOR values of the origin file. */
+  authors: string[];
+}
+
+/** One region of a scanned file whose fingerprints match one region of an origin file. */
+export interface ProvenanceMatch {
+  /** The scanned lines: path, line, endLine. */
+  location: Location;
+  /** Length of the scanned region in normalised tokens. */
+  tokens: number;
+  /** Share of the region that matches the origin, 0..1 (1: copied as a whole, modulo
+   *  identifiers, literals, layout and comments). Token by token when `aligned`, else the
+   *  share of the region's fingerprints found in the origin region. */
+  share: number;
+  /** Number of distinct matching fingerprints. */
+  fingerprints: number;
+  /** True when the region was aligned token by token with the origin's text (the indexed
+   *  tree was readable): its bounds are then exact, not those of the fingerprints. */
+  aligned?: boolean;
+  /** When aligned: share of the matching identifiers spelled as in the origin, 0..1 (1: the
+   *  names were kept; near 0: renamed). */
+  sameIdentifiers?: number;
+  origin: ProvenanceOrigin;
+  /** Other origins that match the same region about as well (other files or other trees). */
+  alsoIn?: { index: string; path: string; line: number; endLine: number }[];
+}
+
+export interface ProvenanceFacts {
+  /** The indices matched against (names). */
+  indices: string[];
+  /** Normalised tokens in the file. */
+  tokens: number;
+  matches: ProvenanceMatch[];
+  /** The scanned file's own copyright lines (same extraction as for the origin). */
+  copyright: string[];
+  /** The scanned file's own author lines. */
+  authors: string[];
 }
 
 /** Build description read from Kbuild/Makefile (analyzers/c/kbuild). */
