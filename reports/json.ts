@@ -59,6 +59,7 @@ export function toJsonDocument(r: ScanResult): object {
     errors: r.errors,
     warnings: r.warnings,
     ...(r.shard ? { shard: r.shard } : {}),
+    ...(r.provenance ? { provenance: r.provenance } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 /** What every reporter renders. Built by the pipeline; reporters never compute findings. */
 import type { FileFacts, ReadError } from '../analyzers/facts';
 import type { KernelDbMeta } from '../kernel-symbols/types';
+import type { ProvenanceReport } from '../kernel-symbols/provenance/scan-step';
 import type { BoundaryGraph } from '../rules/graph';
 import type { Unit } from '../rules/model';
 import type { Finding, RuleMeta } from '../rules/types';
@@ -28,6 +29,8 @@ export interface ScanResult {
   stats: { files: number; bytes: number; analysed: number; skipped: number; excluded: number; ms: number };
   /** Present when the scan was one shard of several (`--shard i/n`). */
   shard?: ShardData;
+  /** Code found in indexed Linux trees (`--provenance`): every region with its origin. */
+  provenance?: ProvenanceReport;
 }
 
 /** A shard's own analysis, carried so that `gplcheck merge` can link all shards together. */

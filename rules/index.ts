@@ -12,6 +12,7 @@ import incompatibleLicenses from './incompatible-licenses';
 import gplHeaderInNonGpl from './gpl-header-in-non-gpl';
 import userspaceBoundary from './userspace-boundary';
 import sourceBinaryMismatch from './source-binary-mismatch';
+import copiedFromLinux from './copied-from-linux';
 import futureGplOnly from './future-gpl-only';
 
 /** Every rule gplcheck knows, in the order reports list them. */
@@ -29,6 +30,7 @@ export const RULES: readonly Rule[] = [
   gplHeaderInNonGpl,
   userspaceBoundary,
   futureGplOnly,
+  copiedFromLinux,
 ];
 
 export function findRule(id: string): Rule | undefined {

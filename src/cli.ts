@@ -11,6 +11,8 @@ import { CONFIG_FILE_NAME, loadConfig } from './config';
 import { defaultCacheDir, scan } from './scan';
 import { mergeShards } from './merge';
 import { TOOL } from './version';
+import { registerProvenanceCommands } from './commands/provenance';
+import { DEFAULT_MIN_TOKENS, loadProvenanceIndex } from '../kernel-symbols/provenance';
 import {
   BaselineError,
   baselineSummary,
@@ -133,6 +135,8 @@ export function buildProgram(): Command {
     .option('--no-cache', 'neither read nor write the facts cache')
     .option('--shard <i/n>', 'scan only slice i of n (for CI matrices); join the JSON reports with `gplcheck merge`', shardArg)
     .option('-c, --config <file>', `project settings (default: ${CONFIG_FILE_NAME} in the current directory, when there is one)`)
+    .option('--provenance <index...>', 'find code copied from Linux: match C sources against these indices (`gplcheck provenance index`; put it after the paths)')
+    .option('--provenance-min-tokens <n>', `smallest copied region reported, in normalised tokens (default ${DEFAULT_MIN_TOKENS})`, positiveInt)
     .addHelpText(
       'after',
       `
@@ -152,6 +156,7 @@ Exit codes: 0 nothing reached --fail-on; 1 a finding did; 2 usage error or no in
       const baseline = opts.baseline ? readBaselineOrUsage(opts.baseline, true) : undefined;
       const db = loadDatabase(opts.kernel ?? opts.symbols);
       const config = loadConfig(opts.config);
+      const provenance = opts.provenance ? { indices: (opts.provenance as string[]).map(loadProvenanceIndex), minTokens: opts.provenanceMinTokens } : undefined;
       const progress = createProgress({ quiet: opts.quiet });
       let out;
       try {
@@ -163,6 +168,7 @@ Exit codes: 0 nothing reached --fail-on; 1 a finding did; 2 usage error or no in
           jobs: opts.jobs,
           cache: opts.cache === false ? false : opts.cacheDir ?? defaultCacheDir(),
           shard: opts.shard,
+          provenance,
           command: `gplcheck ${process.argv.slice(2).join(' ')}`,
           onProgress: (done, total) => progress.update(done, total),
         });
@@ -258,6 +264,8 @@ Example (a CI matrix of three jobs, then one that merges):
       const { result } = mergeShards(reports, opts.symbols ? loadDatabase(opts.symbols) : (name) => loadDatabase(name), { command: `gplcheck ${process.argv.slice(2).join(' ')}` });
       emitResult(result, { specs, color: opts.color, failOn: opts.failOn, quiet: opts.quiet });
     });
+
+  registerProvenanceCommands(program);
 
   const symbols = program.command('symbols').description('manage kernel symbol databases');
   symbols

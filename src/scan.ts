@@ -15,6 +15,7 @@ import { TOOL, PACKAGE_ROOT } from './version';
 import { analyzeBatch, type BatchResult, type BatchTask } from './worker';
 import { assess } from './assess';
 import { isUnder, type LoadedConfig } from './config';
+import { attachProvenance, provenanceReport, type ProvenanceScanOptions } from '../kernel-symbols/provenance';
 
 export interface ScanOptions {
   db: KernelSymbolDb;
@@ -37,6 +38,8 @@ export interface ScanOptions {
   now?: Date;
   /** Called as files are analysed (for a progress bar): files done so far and in all. */
   onProgress?: (done: number, total: number) => void;
+  /** Match C sources against provenance indices of kernel trees (--provenance). */
+  provenance?: ProvenanceScanOptions;
 }
 
 export interface ScanOutput {
@@ -147,6 +150,10 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
     stats.cacheHits += r.cacheHits;
   }
   stats.analysed = facts.length;
+  if (options.provenance) {
+    const abs = new Map(files.map((f) => [f.path, f.absolute]));
+    errors.push(...attachProvenance(facts, (p) => abs.get(p), options.provenance));
+  }
   return { facts, errors, stats };
 }
 
@@ -154,7 +161,7 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
 export function finish(
   inputs: string[],
   analysis: AnalysisOutput,
-  options: Pick<ScanOptions, 'db' | 'rules' | 'command' | 'now' | 'config' | 'cwd'>,
+  options: Pick<ScanOptions, 'db' | 'rules' | 'command' | 'now' | 'config' | 'cwd' | 'provenance'>,
   ms: number,
 ): ScanOutput {
   const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
@@ -184,6 +191,8 @@ export function finish(
     rules: RULES.map((r) => r.meta),
     stats: { ...stats, ms },
   };
+  const provenance = provenanceReport(facts, model.facts, options.provenance);
+  if (provenance) result.provenance = provenance;
   return { result, facts };
 }
 
