@@ -235,11 +235,36 @@ function pathData(points: { x: number; y: number }[]): string {
 /** The graph as a self-contained <svg> element (inline styles only). */
 export function boundaryGraphSvg(view: BoundaryGraphView, title = 'Boundary graph'): string {
   const lay = layoutBoundaryGraph(view);
-  const W = Math.max(lay.width, 200);
-  const H = Math.max(lay.height, 60);
+  // The picture's extent: nodes, edge routes and labels (routes may bend outside dagre's box).
+  let minX = 0;
+  let minY = 0;
+  let maxX = lay.width;
+  let maxY = lay.height;
+  const extend = (x: number, y: number) => {
+    minX = Math.min(minX, x);
+    minY = Math.min(minY, y);
+    maxX = Math.max(maxX, x);
+    maxY = Math.max(maxY, y);
+  };
+  for (const n of lay.nodes) {
+    extend(n.x - n.w / 2, n.y - n.h / 2);
+    extend(n.x + n.w / 2, n.y + n.h / 2);
+  }
+  for (const e of lay.edges) {
+    for (const p of e.points) extend(p.x, p.y);
+    if (e.label) {
+      extend(e.lx - e.lw / 2, e.ly - 8);
+      extend(e.lx + e.lw / 2, e.ly + 8);
+    }
+  }
+  const M = 6;
+  const X0 = Math.floor(minX - M);
+  const Y0 = Math.floor(minY - M);
+  const W = Math.max(Math.ceil(maxX + M) - X0, 200);
+  const H = Math.max(Math.ceil(maxY + M) - Y0, 60);
   const out: string[] = [];
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" class="boundary-graph" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" ` +
+    `<svg xmlns="http://www.w3.org/2000/svg" class="boundary-graph" viewBox="${X0} ${Y0} ${W} ${H}" width="${W}" height="${H}" ` +
       `role="img" aria-labelledby="bg-title" font-family='${FONT}'>`,
   );
   out.push(`<title id="bg-title">${escapeHtml(title)}</title>`);

@@ -113,12 +113,15 @@ test('the boundary graph is visible: nodes and edges laid out inside a non-empty
         textsInside: texts.every((t) => t.left >= rect.left - 0.5 && t.right <= rect.right + 0.5),
       };
     });
-    const edges = [...svgEl.querySelectorAll('g.edge path')].map((p) => p.getTotalLength());
+    const edges = [...svgEl.querySelectorAll('g.edge path')].map((p) => {
+      const b = p.getBoundingClientRect();
+      return { length: p.getTotalLength(), inside: b.left >= outer.left - 1 && b.right <= outer.right + 1 && b.top >= outer.top - 1 && b.bottom <= outer.bottom + 1 };
+    });
     return { outer: { x: outer.x, y: outer.y, w: outer.width, h: outer.height }, nodes, edges };
   })()`)) as {
     outer: { x: number; y: number; w: number; h: number };
     nodes: { id: string; rect: { x: number; y: number; w: number; h: number }; textsInside: boolean }[];
-    edges: number[];
+    edges: { length: number; inside: boolean }[];
   };
   expect(geometry.nodes.length).toBe(graphNodes);
   expect(geometry.edges.length).toBe(graphEdges);
@@ -141,7 +144,11 @@ test('the boundary graph is visible: nodes and edges laid out inside a non-empty
       expect({ pair: [geometry.nodes[i].id, geometry.nodes[j].id], overlap }).toEqual({ pair: [geometry.nodes[i].id, geometry.nodes[j].id], overlap: false });
     }
   }
-  for (const len of geometry.edges) expect(len).toBeGreaterThan(10);
+  for (const e of geometry.edges) {
+    expect(e.length).toBeGreaterThan(10);
+    // edge routes are not cut off at the picture's border
+    expect(e.inside).toBe(true);
+  }
 });
 
 test('findings show their evidence chain and the cited source lines', async () => {
