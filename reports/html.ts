@@ -248,7 +248,7 @@ export function renderHtml(doc: AuditDocument): string {
   );
   for (const u of doc.units) {
     o.push(
-      `<tr><td><a href="#u-${h(u.unit.id)}"><code>${h(u.unit.id)}</code></a></td><td>${h(u.unit.kind)}</td>` +
+      `<tr><td>${u.findings.length ? `<a href="#u-${h(u.unit.id)}"><code>${h(u.unit.id)}</code></a>` : `<code>${h(u.unit.id)}</code>`}</td><td>${h(u.unit.kind)}</td>` +
         `<td><span class="pill ${u.licenceClass}">${h(u.licence)}</span></td><td>${riskHtml(u.risk?.level)}</td>` +
         `<td class="num">${u.imports.total}</td><td class="num">${u.imports.gplOnly}</td><td class="num">${u.findings.length}</td></tr>`,
     );
@@ -259,7 +259,8 @@ export function renderHtml(doc: AuditDocument): string {
   // Findings per unit
   o.push('<section id="findings"><h2>Findings</h2>');
   if (!c.findings) o.push('<p>No findings.</p>');
-  for (const u of doc.units) {
+  // Units without findings appear in the Units table only (a scan of thousands of modules stays readable).
+  for (const u of doc.units.filter((x) => x.findings.length)) {
     o.push(`<div class="unit" id="u-${h(u.unit.id)}">`);
     o.push('<div class="head">');
     o.push(`<div class="name">${h(u.unit.id)} <span class="pill ${u.licenceClass}">${h(u.licence)}</span></div>`);
@@ -275,8 +276,7 @@ export function renderHtml(doc: AuditDocument): string {
     o.push(`<div class="meta">Files: ${u.unit.paths.map((p) => `<code>${h(p)}</code>`).join(', ') || '—'}</div>`);
     if (u.risk) o.push(`<div class="meta">Risk ${riskHtml(u.risk.level)}: ${h(u.risk.rationale)}</div>`);
     o.push('</div>');
-    if (u.findings.length) o.push(u.findings.map(findingHtml).join('\n'));
-    else o.push('<div class="finding info"><span class="note">No findings.</span></div>');
+    o.push(u.findings.map(findingHtml).join('\n'));
     o.push('</div>');
   }
   if (doc.stale.length) {
