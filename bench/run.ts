@@ -4,6 +4,7 @@
  * test/setup/debian.sh and cached in .cache/.
  */
 import * as os from 'os';
+import { run as cAnalyzer } from './c-analyzer';
 import { run as kernelSymbolsLoad } from './kernel-symbols-load';
 import { run as modules } from './modules';
 
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
       `warm ${k.warmMedianMs.toFixed(1)} ms; goal < 100 ms`,
   );
   for (const line of await modules(3)) console.log(line);
+  for (const line of await cAnalyzer()) console.log(line);
 }
 
 main().catch((e) => {
