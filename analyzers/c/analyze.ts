@@ -615,9 +615,9 @@ class Walker {
     if (C_KEYWORDS.has(name)) return false;
     const open = skipWs(src, j);
     if (src.charCodeAt(open) !== 40) return false;
-    const close = matchParen(src, open);
+    const close = matchParen(src, open, this.c.endIndex);
     if (close === -1 || src.charCodeAt(skipWs(src, close + 1)) !== 123) return false;
-    this.invocation(name, start, open);
+    this.invocation(name, start, open, false, close + 1);
     const c = this.c;
     if (c.gotoFirstChild()) {
       do if (fieldOf(c) === 'body') this.visit(CTX_VALUE);
@@ -812,12 +812,12 @@ class Walker {
       const ac = src.charCodeAt(a);
       if (ac === 42 /* * */ || ac === 94 /* ^ */) return false;
       this.declStart = -2; // marks a declaration-shaped invocation for invocation()
-      this.invocation(w, i, k);
+      this.invocation(w, i, k, false, end);
       this.declStart = -1;
       this.seen.add(i);
       // `for_each_cpu(cpu) do_it(cpu);` parses as one declaration: read the statement after it
       const close = matchParen(src, k, end);
-      if (close !== -1) scanCallTokens(src, close + 1, end, (n, o, p) => this.invocation(n, o, p, true));
+      if (close !== -1) scanCallTokens(src, close + 1, end, (n, o, p) => this.invocation(n, o, p, true, end));
       return true;
     }
   }
@@ -826,7 +826,7 @@ class Walker {
    * A macro invocation recognised by its shape: NAME at `offset`, `(` at `open`. Calls nested
    * in its arguments are read lexically (and flagged so).
    */
-  invocation(name: string, offset: number, open: number, nested = false): void {
+  invocation(name: string, offset: number, open: number, nested = false, limit = open + 65536): void {
     if (SPECIAL.has(name)) {
       if (this.inError > 0) this.seen.add(offset);
       this.specials.push({ name, offset, open });
@@ -834,7 +834,7 @@ class Walker {
     }
     if (isNotCall(name)) return;
     this.addCall(name, offset, nested || this.inError > 0);
-    const r = splitArgs(this.src, open);
+    const r = splitArgs(this.src, open, Math.min(limit, this.src.length));
     if (!r) return;
     const fileScope = this.fn < 0 && this.locals === null && this.declStart === -2;
     for (const a of r.args) {
@@ -842,7 +842,7 @@ class Walker {
         this.values.push({ name: a.text, offset: a.start, ctx: CTX_ARG, fn: this.fn });
         // `DEFINE_PER_CPU(type, name)`, `static DEFINE_MUTEX(lock)`: the names it declares
         if (fileScope) this.macroDeclared.add(a.text);
-      } else scanCallTokens(this.src, a.start, a.end, (n, o, p) => this.invocation(n, o, p, true));
+      } else scanCallTokens(this.src, a.start, a.end, (n, o, p) => this.invocation(n, o, p, true, a.end));
     }
   }
 }
@@ -955,7 +955,8 @@ function finish(path: string, text: string, prep: Prepared, w: Walker, warnings:
 
   // ---- lexical scan of those regions for what the tree did not show
   for (let k = 0; k < regions.length; k += 2) {
-    scanCallTokens(src, regions[k], regions[k + 1], (name, offset, open) => {
+    const regionEnd = regions[k + 1];
+    scanCallTokens(src, regions[k], regionEnd, (name, offset, open) => {
       if (w.seen.has(offset) || w.declOffsets.has(offset)) return;
       w.seen.add(offset);
       if (SPECIAL.has(name)) {
@@ -964,7 +965,7 @@ function finish(path: string, text: string, prep: Prepared, w: Walker, warnings:
       }
       // `name(int a, char *b)`: a declaration, or with a body a definition whose header the
       // parser lost; never a call
-      const close = matchParen(src, open);
+      const close = matchParen(src, open, Math.min(regionEnd, open + 8192));
       if (close !== -1 && looksLikeParams(src.slice(open + 1, close))) {
         if (!recoverDefinition(name, offset, close + 1)) w.declaredFns.add(name);
         return;
@@ -1085,7 +1086,7 @@ function finish(path: string, text: string, prep: Prepared, w: Walker, warnings:
   const moduleInfo: NonNullable<CFileFacts['moduleInfo']> = [];
   w.specials.sort((a, b) => a.offset - b.offset);
   for (const sp of w.specials) {
-    const r = splitArgs(text, sp.open);
+    const r = splitArgs(text, sp.open, Math.min(text.length, sp.open + 65536));
     const location = loc(sp.offset);
     const conditional = cond(sp.offset);
     if (!r) {
