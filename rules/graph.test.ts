@@ -15,13 +15,25 @@ const mod = (name: string, license: string, body: string) => ({
 const F = 'test/fixtures/modules';
 
 describe('the boundary graph', () => {
-  test('is plain JSON data with units, symbols, references, calls, exports and includes', () => {
-    const m = modelOf({ files: mod('shim', 'GPL', 'static s64 h(void)\n{\n\treturn ktime_get();\n}\ns64 shim_now(void)\n{\n\treturn h();\n}\nEXPORT_SYMBOL(shim_now);\n') });
+  test('is plain JSON data with units, symbols, links, references, calls, exports and includes', () => {
+    const m = modelOf({
+      files: {
+        ...mod('shim', 'GPL', 'static s64 h(void)\n{\n\treturn ktime_get();\n}\ns64 shim_now(void)\n{\n\treturn h();\n}\nEXPORT_SYMBOL(shim_now);\n'),
+        ...mod('user', 'Proprietary', 's64 shim_now(void);\nstatic int __init user_init(void)\n{\n\treturn (int)shim_now();\n}\nmodule_init(user_init);\n'),
+      },
+    });
     const g = boundaryGraph(m);
     expect(JSON.parse(JSON.stringify(g))).toEqual(g);
     expect(g.units).toEqual([
       { id: 'shim', kind: 'kernel-module', licenses: ['GPL'], gplCompatible: true, loaderGplCompatible: true, paths: ['shim/shim.c'] },
+      { id: 'user', kind: 'kernel-module', licenses: ['Proprietary'], gplCompatible: false, loaderGplCompatible: false, paths: ['user/user.c'] },
     ]);
+    expect(g.links).toEqual([
+      { from: 'shim', to: 'vmlinux', providerKind: 'kernel', symbols: 1, gplOnly: 1, sites: 1 },
+      { from: 'user', to: 'shim', providerKind: 'scanned', symbols: 1, gplOnly: 0, sites: 1 },
+    ]);
+    // function-level edges for the unit that is not GPL-compatible and the shim its path goes through
+    expect(g.functionLevel).toEqual(['shim', 'user']);
     expect(g.exports).toEqual([{ unit: 'shim', symbol: 'shim_now', exportType: 'plain', location: expect.objectContaining({ path: 'shim/shim.c', line: 13 }) }]);
     expect(g.calls).toEqual([
       { unit: 'shim', from: 'shim_now', to: 'h', kind: 'call', evidence: 'source', locations: [expect.objectContaining({ line: 11, function: 'shim_now' })] },
@@ -36,13 +48,23 @@ describe('the boundary graph', () => {
       evidence: 'source',
     });
     expect(g.symbols.find((s) => s.symbol === 'ktime_get')).toEqual({ symbol: 'ktime_get', exportType: 'gpl', provider: 'vmlinux', providerKind: 'kernel' });
-    expect(g.includes.map((i) => [i.target, i.category])).toEqual([
+    expect(g.includes.filter((i) => i.unit === 'shim').map((i) => [i.target, i.category])).toEqual([
       ['linux/module.h', 'kernel'],
       ['linux/ktime.h', 'kernel'],
       ['linux/slab.h', 'kernel'],
     ]);
-    // a GPL unit has no reach entries: the transitive analysis is for units that are not GPL-compatible
-    expect(g.reach).toEqual([]);
+    // reach entries only for the unit that is not GPL-compatible
+    expect(g.reach.map((r) => [r.unit, pathText(r.steps)])).toEqual([['user', 'user_init → shim_now → h → ktime_get']]);
+  });
+
+  test('a scan of GPL units only has no function-level edges (units[].imports hold the references)', () => {
+    const g = boundaryGraph(modelOf({ binaries: [`${F}/build/clean_gpl/clean_gpl.ko`, `${F}/build/gpl_shim/gpl_shim.ko`] }));
+    expect(g.functionLevel).toEqual([]);
+    expect(g.references).toEqual([]);
+    expect(g.links.map((l) => [l.from, l.to, l.gplOnly])).toEqual([
+      ['clean_gpl', 'vmlinux', 0],
+      ['gpl_shim', 'vmlinux', 1],
+    ]);
   });
 
   test('the fixture laundering case: reach from prop_via_shim through gpl_shim to ktime_get', () => {

@@ -103,16 +103,38 @@ export interface ReachPath {
   steps: EvidenceStep[];
 }
 
+/** A unit resolves symbols against a provider (a scanned unit, vmlinux or a kernel module). */
+export interface UnitLink {
+  from: string;
+  to: string;
+  providerKind: 'kernel' | 'scanned' | 'unknown';
+  /** distinct symbols, of which GPL-only */
+  symbols: number;
+  gplOnly: number;
+  /** places that reference them */
+  sites: number;
+}
+
 export interface BoundaryGraph {
   units: GraphUnit[];
   symbols: GraphSymbol[];
-  references: ReferenceEdge[];
-  calls: CallEdge[];
+  /** Unit-level edges: who resolves symbols against whom. */
+  links: UnitLink[];
   exports: ExportEdge[];
   includes: IncludeEdge[];
+  /** Units whose function-level edges follow: those not GPL-compatible and the shims their paths pass through. */
+  functionLevel: string[];
+  references: ReferenceEdge[];
+  calls: CallEdge[];
   /** For every unit that is not GPL-compatible: the shortest path to each GPL-only symbol it reaches. */
   reach: ReachPath[];
+  /** Function-level edges left out beyond FUNCTION_LEVEL_MAX_EDGES (units in scan order). */
+  omitted?: { units: string[]; references: number; calls: number };
 }
+
+/** At most this many function-level edges go into the graph, so that a report of thousands of
+ *  modules stays within what one JSON document can hold. */
+export const FUNCTION_LEVEL_MAX_EDGES = 200_000;
 
 /** What a reference step says about the hop. */
 export function refVerb(kind: RefKind): string {
@@ -150,7 +172,7 @@ interface HeaderDefinition {
 }
 type ReachTable = { definition(name: string): HeaderDefinition | undefined };
 
-/** Per-unit indexes, not serialised. */
+/** Per-unit indexes, not serialised; built on demand (a scan of thousands of GPL modules needs none). */
 interface UnitIndex {
   unit: Unit;
   functions: Set<string>;
@@ -163,11 +185,13 @@ interface UnitIndex {
 }
 
 export interface GraphIndex {
-  graph: BoundaryGraph;
+  model: LinkedModel;
+  byId: Map<string, Unit>;
   reachTable?: ReachTable;
   units: Map<string, UnitIndex>;
   /** memo: `${unit}\0${function}` -> shortest path to each GPL-only target */
   reachMemo: Map<string, Map<string, Hop[]>>;
+  graph?: BoundaryGraph;
 }
 
 /** One hop of a path under construction. */
@@ -179,18 +203,21 @@ interface Hop {
 
 const cache = new WeakMap<LinkedModel, GraphIndex>();
 
-/** The graph of a linked model, built once per model. */
+/** The index of a linked model, made once per model. */
 export function graphIndex(model: LinkedModel): GraphIndex {
   let g = cache.get(model);
   if (!g) {
-    g = buildIndex(model);
+    const reachTable = (model as { reach?: ReachTable }).reach;
+    g = {
+      model,
+      byId: new Map(model.units.map((u) => [u.id, u])),
+      units: new Map(),
+      reachMemo: new Map(),
+      ...(reachTable ? { reachTable } : {}),
+    };
     cache.set(model, g);
   }
   return g;
-}
-
-export function boundaryGraph(model: LinkedModel): BoundaryGraph {
-  return graphIndex(model).graph;
 }
 
 /** Forget a model's graph (after changing the model, e.g. declaring licences from a configuration). */
@@ -198,11 +225,108 @@ export function invalidateGraph(model: LinkedModel): void {
   cache.delete(model);
 }
 
-function buildIndex(model: LinkedModel): GraphIndex {
-  const graph: BoundaryGraph = { units: [], symbols: [], references: [], calls: [], exports: [], includes: [], reach: [] };
-  const units = new Map<string, UnitIndex>();
-  const symbols = new Map<string, GraphSymbol>();
+/** The function-level index of one unit: its boundary references and its internal calls. */
+function unitIndex(index: GraphIndex, id: string): UnitIndex | undefined {
+  const have = index.units.get(id);
+  if (have) return have;
+  const unit = index.byId.get(id);
+  if (!unit) return undefined;
+  const functions = new Set(unit.functions);
+  const idx: UnitIndex = { unit, functions, refs: new Map(), calls: new Map(), order: [] };
+  index.units.set(id, idx);
 
+  for (const imp of unit.imports) {
+    const byFn = new Map<string, ReferenceSite[]>();
+    for (const s of imp.sites) {
+      const fn = s.location.function ?? '';
+      const list = byFn.get(fn);
+      if (list) list.push(s);
+      else byFn.set(fn, [s]);
+    }
+    const via = viaOf(imp);
+    for (const [fn, sites] of byFn) {
+      const locations = sites.map((x) => x.location);
+      const edge: ReferenceEdge = {
+        unit: unit.id,
+        function: fn === '' ? null : fn,
+        symbol: imp.symbol,
+        provider: imp.provider ?? null,
+        providerKind: imp.providerKind,
+        exportType: imp.exportType,
+        ...(imp.namespace ? { namespace: imp.namespace } : {}),
+        kind: strongest(sites),
+        evidence: locationEvidence(locations),
+        locations,
+        ...(via ? { via } : {}),
+      };
+      const list = idx.refs.get(fn);
+      if (list) list.push(edge);
+      else idx.refs.set(fn, [edge]);
+    }
+  }
+
+  // Calls inside the unit, from the raw facts of its files.
+  const internal = new Map<string, Map<string, ReferenceSite[]>>();
+  const addInternal = (from: string, to: string, site: ReferenceSite) => {
+    if (from === to) return;
+    let m = internal.get(from);
+    if (!m) internal.set(from, (m = new Map()));
+    const list = m.get(to);
+    if (list) list.push(site);
+    else m.set(to, [site]);
+  };
+  for (const f of index.model.facts.get(unit.id) ?? []) {
+    if (f.analyzer === 'c') {
+      for (const c of f.calls) {
+        const from = c.site.location.function;
+        if (from && functions.has(c.callee)) addInternal(from, c.callee, c.site);
+      }
+      for (const c of f.addressTaken) {
+        const from = c.site.location.function;
+        if (from && functions.has(c.callee)) addInternal(from, c.callee, c.site);
+      }
+    } else if (f.analyzer === 'elf') {
+      for (const r of f.internalRefs) addInternal(r.from, r.to, { location: r.location, kind: r.kind });
+    }
+  }
+  for (const [from, m] of internal) {
+    const list: CallEdge[] = [];
+    for (const [to, sites] of m) {
+      const locations = sites.map((x) => x.location);
+      list.push({ unit: unit.id, from, to, kind: strongest(sites), evidence: locationEvidence(locations), locations });
+    }
+    list.sort((a, b) => byName(a.to, b.to));
+    idx.calls.set(from, list);
+  }
+  for (const list of idx.refs.values()) list.sort((a, b) => byName(a.symbol, b.symbol));
+  const rank = new Map(unit.functions.map((f, i) => [f, i]));
+  const r = (f: string) => (f === '' ? Infinity : rank.get(f) ?? unit.functions.length);
+  idx.order = [...idx.refs.keys()].sort((a, b) => r(a) - r(b) || byName(a, b));
+  return idx;
+}
+
+/**
+ * The boundary graph as plain data. Units, symbols, unit-level links, exports and includes cover
+ * the whole scan; function-level references and calls are given for the units where the licence
+ * question lies: every unit that is not GPL-compatible and every scanned unit a path of theirs
+ * to a GPL-only symbol passes through (`functionLevel` lists them). Elsewhere units[].imports of
+ * the report hold every reference with its location (and its function).
+ */
+export function boundaryGraph(model: LinkedModel): BoundaryGraph {
+  const index = graphIndex(model);
+  if (index.graph) return index.graph;
+  const graph: BoundaryGraph = {
+    units: [],
+    symbols: [],
+    links: [],
+    exports: [],
+    includes: [],
+    functionLevel: [],
+    references: [],
+    calls: [],
+    reach: [],
+  };
+  const symbols = new Map<string, GraphSymbol>();
   for (const unit of model.units) {
     graph.units.push({
       id: unit.id,
@@ -212,129 +336,76 @@ function buildIndex(model: LinkedModel): GraphIndex {
       loaderGplCompatible: loaderGplCompatible(loaderLicenseOrder(model, unit)),
       paths: unit.paths,
     });
-    const functions = new Set(unit.functions);
-    const idx: UnitIndex = { unit, functions, refs: new Map(), calls: new Map(), order: [] };
-    units.set(unit.id, idx);
-
     for (const e of unit.exports) {
-      graph.exports.push({
-        unit: unit.id,
-        symbol: e.symbol,
-        exportType: e.type,
-        ...(e.namespace ? { namespace: e.namespace } : {}),
-        location: e.location,
-      });
+      graph.exports.push({ unit: unit.id, symbol: e.symbol, exportType: e.type, ...(e.namespace ? { namespace: e.namespace } : {}), location: e.location });
       if (!symbols.has(e.symbol)) {
-        symbols.set(e.symbol, {
-          symbol: e.symbol,
-          exportType: e.type,
-          ...(e.namespace ? { namespace: e.namespace } : {}),
-          provider: unit.id,
-          providerKind: 'scanned',
+        symbols.set(e.symbol, { symbol: e.symbol, exportType: e.type, ...(e.namespace ? { namespace: e.namespace } : {}), provider: unit.id, providerKind: 'scanned' });
+      }
+    }
+    const links = new Map<string, UnitLink>();
+    for (const imp of unit.imports) {
+      const known = symbols.get(imp.symbol);
+      if (!known || (known.providerKind === 'unknown' && imp.providerKind !== 'unknown')) {
+        symbols.set(imp.symbol, {
+          symbol: imp.symbol,
+          exportType: imp.exportType,
+          ...(imp.namespace ? { namespace: imp.namespace } : {}),
+          provider: imp.provider ?? null,
+          providerKind: imp.providerKind,
+        });
+      }
+      if (imp.providerKind === 'unknown' || !imp.provider) continue;
+      let l = links.get(imp.provider);
+      if (!l) links.set(imp.provider, (l = { from: unit.id, to: imp.provider, providerKind: imp.providerKind, symbols: 0, gplOnly: 0, sites: 0 }));
+      l.symbols++;
+      if (imp.exportType === 'gpl') l.gplOnly++;
+      l.sites += imp.sites.length;
+    }
+    graph.links.push(...[...links.values()].sort((a, b) => byName(a.to, b.to)));
+    for (const f of model.facts.get(unit.id) ?? []) {
+      if (f.analyzer !== 'c') continue;
+      for (const i of f.includes) {
+        graph.includes.push({
+          unit: unit.id,
+          file: f.path,
+          target: i.target,
+          category: i.category,
+          system: i.system,
+          ...(i.resolved ? { resolved: i.resolved } : {}),
+          location: i.location,
         });
       }
     }
-
-    for (const imp of unit.imports) {
-      if (!symbols.has(imp.symbol) || imp.providerKind !== 'unknown') {
-        const known = symbols.get(imp.symbol);
-        if (!known || known.providerKind === 'unknown') {
-          symbols.set(imp.symbol, {
-            symbol: imp.symbol,
-            exportType: imp.exportType,
-            ...(imp.namespace ? { namespace: imp.namespace } : {}),
-            provider: imp.provider ?? null,
-            providerKind: imp.providerKind,
-          });
-        }
-      }
-      const byFn = new Map<string, ReferenceSite[]>();
-      for (const s of imp.sites) {
-        const fn = s.location.function ?? '';
-        const list = byFn.get(fn);
-        if (list) list.push(s);
-        else byFn.set(fn, [s]);
-      }
-      for (const [fn, sites] of byFn) {
-        const locations = sites.map((s) => s.location);
-        const edge: ReferenceEdge = {
-          unit: unit.id,
-          function: fn === '' ? null : fn,
-          symbol: imp.symbol,
-          provider: imp.provider ?? null,
-          providerKind: imp.providerKind,
-          exportType: imp.exportType,
-          ...(imp.namespace ? { namespace: imp.namespace } : {}),
-          kind: strongest(sites),
-          evidence: locationEvidence(locations),
-          locations,
-          ...(viaOf(imp) ? { via: viaOf(imp) } : {}),
-        };
-        graph.references.push(edge);
-        const list = idx.refs.get(fn);
-        if (list) list.push(edge);
-        else idx.refs.set(fn, [edge]);
-      }
-    }
-
-    // Calls inside the unit, from the raw facts of its files.
-    const internal = new Map<string, { sites: ReferenceSite[] }>();
-    const addInternal = (from: string, to: string, site: ReferenceSite) => {
-      if (from === to) return;
-      const key = `${from}\0${to}`;
-      const e = internal.get(key);
-      if (e) e.sites.push(site);
-      else internal.set(key, { sites: [site] });
-    };
-    for (const f of model.facts.get(unit.id) ?? []) {
-      if (f.analyzer === 'c') {
-        for (const c of f.calls) {
-          const from = c.site.location.function;
-          if (from && functions.has(c.callee)) addInternal(from, c.callee, c.site);
-        }
-        for (const c of f.addressTaken) {
-          const from = c.site.location.function;
-          if (from && functions.has(c.callee)) addInternal(from, c.callee, c.site);
-        }
-        for (const i of f.includes) {
-          graph.includes.push({
-            unit: unit.id,
-            file: f.path,
-            target: i.target,
-            category: i.category,
-            system: i.system,
-            ...(i.resolved ? { resolved: i.resolved } : {}),
-            location: i.location,
-          });
-        }
-      } else if (f.analyzer === 'elf') {
-        for (const r of f.internalRefs) addInternal(r.from, r.to, { location: r.location, kind: r.kind });
-      }
-    }
-    for (const [key, { sites }] of internal) {
-      const [from, to] = key.split('\0');
-      const locations = sites.map((s) => s.location);
-      const edge: CallEdge = { unit: unit.id, from, to, kind: strongest(sites), evidence: locationEvidence(locations), locations };
-      graph.calls.push(edge);
-      const list = idx.calls.get(from);
-      if (list) list.push(edge);
-      else idx.calls.set(from, [edge]);
-    }
-    for (const list of idx.refs.values()) list.sort((a, b) => byName(a.symbol, b.symbol));
-    const rank = new Map(unit.functions.map((f, i) => [f, i]));
-    const r = (f: string) => (f === '' ? Infinity : rank.get(f) ?? unit.functions.length);
-    idx.order = [...idx.refs.keys()].sort((a, b) => r(a) - r(b) || byName(a, b));
-    for (const list of idx.calls.values()) list.sort((a, b) => byName(a.to, b.to));
   }
-
   graph.symbols = [...symbols.values()].sort((a, b) => byName(a.symbol, b.symbol));
-  const reachTable = (model as { reach?: ReachTable }).reach;
-  const index: GraphIndex = { graph, units, reachMemo: new Map(), ...(reachTable ? { reachTable } : {}) };
+  const detail = new Set<string>();
   for (const unit of model.units) {
     if (unit.gplCompatible) continue;
-    graph.reach.push(...reachOfUnit(index, unit.id));
+    detail.add(unit.id);
+    for (const r of reachOfUnit(index, unit.id)) {
+      graph.reach.push(r);
+      for (const v of r.via) detail.add(v);
+    }
   }
-  return index;
+  for (const unit of model.units) {
+    if (!detail.has(unit.id)) continue;
+    const idx = unitIndex(index, unit.id)!;
+    const refs = idx.order.flatMap((fn) => idx.refs.get(fn)!);
+    const calls = [...idx.calls.keys()].sort(byName).flatMap((from) => idx.calls.get(from)!);
+    if (graph.references.length + graph.calls.length + refs.length + calls.length > FUNCTION_LEVEL_MAX_EDGES) {
+      // keep the report renderable: the reach paths above still carry every hop
+      const o = graph.omitted ?? (graph.omitted = { units: [], references: 0, calls: 0 });
+      o.units.push(unit.id);
+      o.references += refs.length;
+      o.calls += calls.length;
+      continue;
+    }
+    graph.functionLevel.push(unit.id);
+    for (const e of refs) graph.references.push(e);
+    for (const e of calls) graph.calls.push(e);
+  }
+  index.graph = graph;
+  return graph;
 }
 
 /**
@@ -362,9 +433,13 @@ export function loaderLicenseOrderKnown(model: LinkedModel, unit: Unit): boolean
   return (model.facts.get(unit.id) ?? []).some((f) => f.analyzer === 'elf' && f.unitKind === 'kernel-module');
 }
 
-/** Is this edge a step into another scanned unit's plain export? */
-function plainScanned(e: ReferenceEdge, from: string): boolean {
-  return e.providerKind === 'scanned' && e.exportType === 'plain' && e.provider !== null && e.provider !== from;
+/**
+ * Is this edge a step into a shim: a plain export of another scanned unit that is GPL-compatible?
+ * (A provider that is not GPL-compatible is no shim; its own GPL-only use is reported against it.)
+ */
+function intoShim(index: GraphIndex, e: ReferenceEdge, from: string): boolean {
+  if (e.providerKind !== 'scanned' || e.exportType !== 'plain' || e.provider === null || e.provider === from) return false;
+  return index.byId.get(e.provider)?.gplCompatible === true;
 }
 
 /**
@@ -390,7 +465,7 @@ export function reachFrom(index: GraphIndex, unit: string, fn: string): Map<stri
       const sep = node.indexOf('\0');
       const u = node.slice(0, sep);
       const f = node.slice(sep + 1);
-      const idx = index.units.get(u);
+      const idx = unitIndex(index, u);
       if (!idx) continue;
       for (const e of idx.refs.get(f) ?? []) {
         const hop: Hop = { unit: u, fn: f, edge: e };
@@ -398,7 +473,7 @@ export function reachFrom(index: GraphIndex, unit: string, fn: string): Map<stri
           if (!found.has(e.symbol)) found.set(e.symbol, pathTo(node, hop));
           continue;
         }
-        if (!plainScanned(e, u)) continue;
+        if (!intoShim(index, e, u)) continue;
         const target = `${e.provider}\0${e.symbol}`;
         if (prev.has(target)) continue;
         prev.set(target, { node, hop });
@@ -455,8 +530,8 @@ function stepOf(h: Hop): EvidenceStep {
 /** The final step: the GPL-only symbol and who exports it. */
 function targetStep(index: GraphIndex, e: ReferenceEdge): EvidenceStep {
   const provider = e.provider ?? 'the kernel';
-  const scanned = e.providerKind === 'scanned' ? index.units.get(provider) : undefined;
-  const exp = scanned?.unit.exports.find((x) => x.symbol === e.symbol);
+  const scanned = e.providerKind === 'scanned' ? index.byId.get(provider) : undefined;
+  const exp = scanned?.exports.find((x) => x.symbol === e.symbol);
   return {
     unit: provider,
     symbol: e.symbol,
@@ -481,7 +556,7 @@ function unitsOf(hops: Hop[], start: string): string[] {
 
 /** Shortest path of a unit to each GPL-only symbol it reaches (directly or through scanned units). */
 function reachOfUnit(index: GraphIndex, unitId: string): ReachPath[] {
-  const idx = index.units.get(unitId)!;
+  const idx = unitIndex(index, unitId)!;
   const best = new Map<string, Hop[]>();
   const consider = (target: string, hops: Hop[]) => {
     const b = best.get(target);
@@ -494,7 +569,7 @@ function reachOfUnit(index: GraphIndex, unitId: string): ReachPath[] {
         consider(e.symbol, [first]);
         continue;
       }
-      if (!plainScanned(e, unitId)) continue;
+      if (!intoShim(index, e, unitId)) continue;
       for (const [target, hops] of reachFrom(index, e.provider!, e.symbol)) consider(target, [first, ...hops]);
     }
   }
@@ -529,11 +604,20 @@ export interface LaunderedUse {
  */
 export function launderedUses(model: LinkedModel, unit: Unit): LaunderedUse[] {
   const index = graphIndex(model);
-  const idx = index.units.get(unit.id);
+  const candidates = unit.imports.filter(
+    (imp) =>
+      imp.providerKind === 'scanned' &&
+      imp.exportType === 'plain' &&
+      !!imp.provider &&
+      imp.provider !== unit.id &&
+      index.byId.get(imp.provider)?.gplCompatible === true,
+  );
+  if (candidates.length === 0) return [];
+  const idx = unitIndex(index, unit.id);
   if (!idx) return [];
   const out: LaunderedUse[] = [];
-  for (const imp of unit.imports) {
-    if (imp.providerKind !== 'scanned' || imp.exportType !== 'plain' || !imp.provider || imp.provider === unit.id) continue;
+  for (const imp of candidates) {
+    if (!imp.provider) continue;
     const reached = reachFrom(index, imp.provider, imp.symbol);
     if (reached.size === 0) continue;
     // the unit's first reference to the symbol, in the order its functions are defined

@@ -49,6 +49,7 @@ export interface LoaderPrediction {
 }
 
 const cache = new WeakMap<LinkedModel, Map<string, LoaderPrediction | null>>();
+const units = new WeakMap<LinkedModel, Map<string, Unit>>();
 
 /** Loadable units: kernel modules (binary or source). */
 export function isLoadable(unit: Unit): boolean {
@@ -71,7 +72,9 @@ export function predictLoader(model: LinkedModel, unitId: string): LoaderPredict
   }
   if (memo.has(unitId)) return memo.get(unitId)!;
   memo.set(unitId, null); // cycle guard: a module in an import cycle is taken as untainted
-  const unit = model.units.find((u) => u.id === unitId);
+  let byId = units.get(model);
+  if (!byId) units.set(model, (byId = new Map(model.units.map((u) => [u.id, u]))));
+  const unit = byId.get(unitId);
   const p = unit && isLoadable(unit) ? predict(model, unit) : null;
   memo.set(unitId, p);
   return p;
