@@ -1,4 +1,5 @@
 /** JSON report: a stable document described by reports/gplcheck-report.schema.json. */
+import { findingFingerprint } from './common';
 import type { Reporter, ScanResult } from './types';
 
 export const JSON_FORMAT_VERSION = 1;
@@ -54,7 +55,13 @@ export function toJsonDocument(r: ScanResult): object {
       })),
       ...(u.risk ? { risk: { level: u.risk.level, rationale: u.risk.rationale } } : {}),
     })),
-    findings: r.findings,
+    findings: r.findings.map((f) => {
+      if (!r.baseline) return f;
+      const fp = findingFingerprint(f);
+      const b = r.baseline.status[fp];
+      return { ...f, fingerprint: fp, baselineStatus: b?.status ?? 'new', ...(b?.reason ? { baselineReason: b.reason } : {}) };
+    }),
+    ...(r.baseline ? { baseline: { file: r.baseline.file, counts: r.baseline.counts, stale: r.baseline.stale } } : {}),
     ...(r.graph ? { graph: r.graph } : {}),
     errors: r.errors,
     warnings: r.warnings,

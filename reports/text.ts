@@ -3,6 +3,7 @@ import { styleText } from 'util';
 import type { Location } from '../analyzers/facts';
 import type { RiskLevel } from '../rules/model';
 import type { EvidenceStep, Finding, Severity } from '../rules/types';
+import { findingFingerprint } from './common';
 import type { Reporter, ScanResult } from './types';
 
 type Style = Parameters<typeof styleText>[0];
@@ -78,7 +79,9 @@ const reporter: Reporter = {
         out.push(...lines.map((l, i) => (i === 0 ? `  ${l}` : `  ${l}`)));
       }
       for (const f of findings) {
-        out.push(`  ${sev[f.severity]}  ${c('dim', f.ruleId)}  ${f.message}`);
+        const b = r.baseline?.status[findingFingerprint(f)];
+        const mark = !r.baseline ? '' : b?.status === 'accepted' ? c('dim', ` [accepted: ${b.reason ?? ''}]`) : c('bold', ' [new]');
+        out.push(`  ${sev[f.severity]}  ${c('dim', f.ruleId)}  ${f.message}${mark}`);
         if (f.path && f.path.length) {
           out.push(`           ${c('dim', 'path:')}`);
           f.path.forEach((step, i) => out.push(`             ${c('dim', `${i + 1}.`)} ${formatStep(step)}`));
@@ -92,6 +95,12 @@ const reporter: Reporter = {
     if (clean.length) {
       const shown = clean.slice(0, 20).map((u) => u.id).join(', ');
       out.push(`${clean.length} unit${clean.length > 1 ? 's' : ''} without findings: ${shown}${clean.length > 20 ? ', …' : ''}`);
+      out.push('');
+    }
+    if (r.baseline) {
+      const k = r.baseline.counts;
+      out.push(`Baseline ${r.baseline.file}: ${k.new} new, ${k.accepted} accepted, ${k.stale} stale (accepted but no longer found${k.stale ? '; drop them with --prune' : ''})`);
+      for (const e of r.baseline.stale) out.push(`  ${c('dim', 'stale')} ${e.ruleId} ${e.unit}${e.symbol ? ` ${e.symbol}` : ''}: ${e.reason}`);
       out.push('');
     }
     if (r.errors.length) {
