@@ -18,6 +18,8 @@
  *    lead to no GPL-only symbol), and GPL-compatible units that
  *    serve as the shim through which another unit reaches GPL-only symbols;
  *  - none: nothing of the above (userspace programs at the system-call boundary included).
+ * Copied Linux code in a unit that is not GPL-compatible (copied-from-linux at severity error) is
+ * critical; a plain interface that turns GPL-only in a newer kernel (future-gpl-only) is low.
  * A rule this file does not know counts by its severity: error medium, warning low, info none.
  */
 import type { Finding } from './types';
@@ -181,6 +183,30 @@ function reasonsFor(model: LinkedModel, unit: Unit, mine: Finding[], all: Findin
     reasons.push({
       level: 'none',
       text: `It meets the kernel at the system-call boundary that Linux's COPYING leaves outside the kernel's licence (userspace-boundary).`,
+    });
+  }
+
+  const copied = take('copied-from-linux');
+  const strong = copied.filter((f) => f.severity === 'error');
+  const weak = copied.filter((f) => f.severity === 'warning');
+  if (strong.length || weak.length) {
+    const list = strong.length ? strong : weak;
+    const at = list[0].locations[0];
+    reasons.push({
+      level: strong.length ? 'critical' : 'medium',
+      text:
+        `${plural(list.length, 'region')} of its code match Linux sources ` +
+        (strong.length ? 'under the GPL' : 'that offer a licence besides the GPL') +
+        (at ? ` (e.g. ${at.path}${at.line !== undefined ? `:${at.line}` : ''})` : '') +
+        `, while it is not GPL-compatible (copied-from-linux).`,
+    });
+  }
+
+  const future = take('future-gpl-only');
+  if (future.length) {
+    reasons.push({
+      level: 'low',
+      text: `${plural(future.length, 'plain kernel interface')} it uses ${future.length === 1 ? 'is' : 'are'} GPL-only or gone in a newer kernel (${listNames(future.map((f) => f.symbol ?? ''))}; future-gpl-only).`,
     });
   }
 
