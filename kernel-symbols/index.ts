@@ -49,3 +49,19 @@ export {
   type ReachDefinition,
   type DefinitionKind,
 } from './reach';
+export {
+  buildSourceIndex,
+  loadSourceIndex,
+  writeSourceIndex,
+  encodeSourceIndex,
+  decodeSourceIndex,
+  SourceIndex,
+  INDEX_FORMAT_NAME,
+  INDEX_FORMAT_VERSION,
+  type ExportSite,
+  type HeaderLicence,
+  type Declaration,
+  type SourceIndexMeta,
+  type BuiltIndex,
+} from './source-index';
+export { explain, renderExplain, type ExplainResult, type ExplainOptions, type InlineInKernel, type ReachingName } from './explain';

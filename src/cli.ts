@@ -12,6 +12,7 @@ import { defaultCacheDir, scan } from './scan';
 import { mergeShards } from './merge';
 import { TOOL } from './version';
 import { registerProvenanceCommands } from './commands/provenance';
+import { registerKnowledgeCommands } from './commands/knowledge';
 import { DEFAULT_MIN_TOKENS, loadProvenanceIndex } from '../kernel-symbols/provenance';
 import {
   BaselineError,
@@ -291,6 +292,7 @@ Example (a CI matrix of three jobs, then one that merges):
       const meta = importSymvers(file, { name: opts.name, kernel: opts.kernel, arch: opts.arch });
       process.stdout.write(`imported ${meta.counts.total} exports (${meta.counts.gpl} GPL-only) as '${meta.name}'\n`);
     });
+  registerKnowledgeCommands(program);
   return program;
 }
 
