@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { DEFAULT_WINNOW, NORMALIZATION_VERSION, type WinnowParams } from '../../analyzers/provenance';
-import { fingerprintFiles, type BatchResult } from './fingerprint-files';
+import { fingerprintFiles, MAX_PER_FILE, type BatchResult } from './fingerprint-files';
 import {
   encodeIndex,
   PROVENANCE_FORMAT,
@@ -226,8 +226,25 @@ export async function buildProvenanceIndex(root: string, options: BuildIndexOpti
     f += r.perFile.length;
   }
 
-  // Common hashes: in more than commonFiles files (each file holds a hash at most once).
-  const sorted = radixSortU32(allHashes.slice());
+  // Common hashes: in more than commonFiles files. Count each file once: (file, hash) pairs
+  // are distinct after keeping only the first occurrence of a hash per file.
+  const firstOnly = new Uint32Array(total);
+  let nFirst = 0;
+  {
+    let at0 = 0;
+    const seen = new Set<number>();
+    for (let fi = 0; fi < paths.length; fi++) {
+      seen.clear();
+      const end = at0 + perFileAll[fi];
+      for (; at0 < end; at0++) {
+        const h = allHashes[at0];
+        if (seen.has(h)) continue;
+        seen.add(h);
+        firstOnly[nFirst++] = h;
+      }
+    }
+  }
+  const sorted = radixSortU32(firstOnly.subarray(0, nFirst));
   const commonList: number[] = [];
   for (let i = 0; i < sorted.length; ) {
     let j = i + 1;
@@ -296,6 +313,7 @@ export async function buildProvenanceIndex(root: string, options: BuildIndexOpti
     k: params.k,
     w: params.w,
     commonFiles,
+    maxPerFile: MAX_PER_FILE,
     noticeHeadBytes: NOTICE_HEAD_BYTES,
     counts: { files: paths.length, bytes, tokens, fingerprints: selected, postings: keep, common: commonList.length },
     strings,

@@ -18,6 +18,10 @@ export interface BatchResult {
   spans: Uint8Array;
 }
 
+/** Occurrences of one hash kept per file: enough for a function that exists twice in a file
+ *  (the copy may come from either), not for the thousand rows of a register table. */
+export const MAX_PER_FILE = 4;
+
 let tokenBuffer: TokenBuffer | undefined;
 let fpBuffer: FingerprintBuffer | undefined;
 
@@ -32,7 +36,7 @@ export function fingerprintFiles(root: string, paths: readonly string[], params:
   let spans = new Uint8Array(cap);
   let n = 0;
   let selected = 0;
-  const seen = new Set<number>();
+  const seen = new Map<number, number>();
   paths.forEach((rel, fi) => {
     let data: Buffer;
     try {
@@ -61,8 +65,9 @@ export function fingerprintFiles(root: string, paths: readonly string[], params:
     const start = n;
     for (let i = 0; i < fp.length; i++) {
       const h = fp.hashes[i];
-      if (seen.has(h)) continue;
-      seen.add(h);
+      const times = seen.get(h) ?? 0;
+      if (times >= MAX_PER_FILE) continue;
+      seen.set(h, times + 1);
       const pos = fp.positions[i];
       const first = ts.lines[pos];
       hashes[n] = h;

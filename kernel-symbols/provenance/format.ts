@@ -18,8 +18,8 @@
  *   bytes     first line of each fingerprint as unsigned LEB128 varints: per file, the
  *             first absolute, then differences to the previous (never negative)
  *
- * All integers little-endian. Hashes of one file are distinct (only the first occurrence of a
- * hash in a file is kept). Files are sorted by path (code-unit order).
+ * All integers little-endian. A hash occurs at most header.maxPerFile times in one file (its
+ * first occurrences). Files are sorted by path (code-unit order).
  */
 import * as zlib from 'zlib';
 
@@ -51,6 +51,8 @@ export interface ProvenanceIndexHeader {
   w: number;
   /** A hash in more files than this is common: boilerplate, not evidence of copying. */
   commonFiles: number;
+  /** Occurrences of one hash kept per file. */
+  maxPerFile: number;
   /** Notices were searched in the first this many bytes of each file. */
   noticeHeadBytes: number;
   counts: {

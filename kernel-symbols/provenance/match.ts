@@ -42,13 +42,21 @@ export interface MatchOptions {
 const LBRACE = punctuatorId('{');
 const RBRACE = punctuatorId('}');
 const RPAREN = punctuatorId(')');
+const ASSIGN = punctuatorId('=');
+const COMMA = punctuatorId(',');
 
 /** Origin lines may go back this much between consecutive hits (k-gram start lines jitter). */
 const BACK_LINES = 3;
 /** ... and forward this much (the copy may have left out long comments). */
 const FORWARD_LINES = 400;
+/**
+ * Evidence of a region: the sum over its distinct matching fingerprints of 1 / (number of
+ * origin files holding the fingerprint). Two fingerprints found only in the origin file give
+ * 2; a run of idioms found in a dozen files each gives far less.
+ */
+const MIN_EVIDENCE = 2;
 /** Distinct k-grams (+ k - 1) must make at least this share of a region's tokens. */
-const MIN_CONTENT_SHARE = 0.75;
+const MIN_CONTENT_SHARE = 0.5;
 /** At most this many other origins per region. */
 const MAX_ALSO = 5;
 
@@ -61,6 +69,8 @@ interface Candidate {
   /** origin line of the first and last hit (to find them again in the origin's tokens) */
   firstHitLine: number;
   lastHitLine: number;
+  /** ordinals of the distinct matching fingerprints, in order */
+  matchedI: number[];
   startPos: number;
   endPos: number; // exclusive
   count: number;
@@ -81,7 +91,8 @@ interface Chain {
   lastLine: number;
   minLine: number;
   maxEnd: number;
-  postings: Set<number>;
+  /** distinct matching hashes -> a fingerprint ordinal holding it */
+  hashes: Map<number, number>;
 }
 
 interface Scanned {
@@ -136,6 +147,10 @@ function candidatesFor(
     commonBefore[i + 1] = commonBefore[i] + common;
   }
   if (hitFile.length === 0) return [];
+  // in how many origin files each fingerprint is: a fingerprint found in many files is an
+  // idiom, weak evidence of copying from any one of them
+  const filesOf = new Uint32Array(n);
+  for (let x = 0; x < hitI.length; x++) if (x === 0 || hitI[x - 1] !== hitI[x] || hitFile[x - 1] !== hitFile[x]) filesOf[hitI[x]]++;
   const order = hitFile.map((_, x) => x);
   order.sort((a, b) => hitFile[a] - hitFile[b] || hitI[a] - hitI[b]);
   const maxGap = 2 * (k + w);
@@ -144,8 +159,11 @@ function candidatesFor(
   const preMin = Math.max(k + 1, minTokens - (w - 1));
   const out: Candidate[] = [];
   const finish = (file: number, c: Chain): void => {
-    const count = c.postings.size;
+    const count = c.hashes.size;
     if (count < 2) return;
+    let evidence = 0;
+    for (const i of c.hashes.values()) evidence += 1 / filesOf[i];
+    if (evidence < MIN_EVIDENCE) return;
     const startPos = fpPositions[c.firstI];
     const endPos = fpPositions[c.lastI] + k;
     if (endPos - startPos < preMin) return;
@@ -165,6 +183,7 @@ function candidatesFor(
       lastI: c.lastI,
       firstHitLine: c.firstLine,
       lastHitLine: c.lastLine,
+      matchedI: [...c.hashes.values()].sort((a, b) => a - b),
       startPos,
       endPos,
       count,
@@ -213,9 +232,9 @@ function candidatesFor(
         ch.lastLine = line;
         ch.minLine = Math.min(ch.minLine, line);
         ch.maxEnd = Math.max(ch.maxEnd, end);
-        ch.postings.add(p);
+        if (!ch.hashes.has(fpHashes[i])) ch.hashes.set(fpHashes[i], i);
       } else {
-        open.push({ firstI: i, firstLine: line, lastI: i, lastPos: pos, lastLine: line, minLine: line, maxEnd: end, postings: new Set([p]) });
+        open.push({ firstI: i, firstLine: line, lastI: i, lastPos: pos, lastLine: line, minLine: line, maxEnd: end, hashes: new Map([[fpHashes[i], i]]) });
       }
     }
     for (const c of open) finish(file, c);
@@ -297,28 +316,50 @@ function originTokens(root: string, rel: string, k: number): OriginTokens | null
   return value;
 }
 
-/** Position in the origin of a k-gram with this hash, nearest to `line`, whose tokens equal
- *  the scanned k-gram at `s` (no hash collision); -1 when none. */
-function findGram(o: OriginTokens, hash: number, line: number, ts: Scanned, s: number, k: number): number {
-  let best = -1;
-  let bestDist = Infinity;
+function sameGram(o: OriginTokens, p: number, ts: Scanned, s: number, k: number): boolean {
+  for (let t = 0; t < k; t++) if (o.ids[p + t] !== ts.ids[s + t]) return false;
+  return true;
+}
+
+/**
+ * Where the region's first and last fingerprints are in the origin's tokens. A hash can occur
+ * several times in a file (repeated statements, parallel tables); occurrences found once in the
+ * origin are anchors, and each end takes the occurrence on the anchors' diagonal (the same
+ * offset between scanned and origin positions). Without anchors, the occurrence nearest to the
+ * indexed line. Occurrences are checked token by token (no hash collision).
+ */
+function placeEnds(c: Candidate, fp: FileFingerprints, o: OriginTokens, ts: Scanned, k: number): [number, number] | undefined {
+  const need = new Set(c.matchedI.map((i) => fp.hashes[i]));
+  const occ = new Map<number, number[]>();
   for (let p = 0; p < o.grams.length; p++) {
-    if (o.grams[p] !== hash) continue;
-    const d = Math.abs(o.lines[p] - line);
-    if (d >= bestDist) continue;
-    let same = true;
-    for (let t = 0; t < k; t++) {
-      if (o.ids[p + t] !== ts.ids[s + t]) {
-        same = false;
-        break;
+    const h = o.grams[p];
+    if (!need.has(h)) continue;
+    let list = occ.get(h);
+    if (!list) occ.set(h, (list = []));
+    list.push(p);
+  }
+  const at = (i: number): number[] => (occ.get(fp.hashes[i]) ?? []).filter((p) => sameGram(o, p, ts, fp.positions[i], k));
+  const anchors: number[] = []; // offsets origin - scanned of unique occurrences, in order
+  for (const i of c.matchedI) {
+    const ps = at(i);
+    if (ps.length === 1) anchors.push(ps[0] - fp.positions[i]);
+  }
+  const place = (i: number, offset: number | undefined, line: number): number => {
+    const s = fp.positions[i];
+    let best = -1;
+    let bestDist = Infinity;
+    for (const p of at(i)) {
+      const d = offset !== undefined ? Math.abs(p - s - offset) : Math.abs(o.lines[p] - line);
+      if (d < bestDist) {
+        bestDist = d;
+        best = p;
       }
     }
-    if (same) {
-      best = p;
-      bestDist = d;
-    }
-  }
-  return best;
+    return best;
+  };
+  const p0 = place(c.firstI, anchors[0], c.firstHitLine);
+  const p1 = place(c.lastI, anchors[anchors.length - 1], c.lastHitLine);
+  return p0 < 0 || p1 < 0 ? undefined : [p0, p1];
 }
 
 /** Extends a region to the identical token runs around its first and last fingerprints,
@@ -327,10 +368,11 @@ function refine(c: Candidate, fp: FileFingerprints, ts: Scanned, k: number): voi
   const root = c.index.meta.sourceRoot;
   const o = originTokens(root, c.index.file(c.file).path, k);
   if (!o || o.length !== c.index.file(c.file).tokens) return; // gone or changed since indexing
+  const ends = placeEnds(c, fp, o, ts, k);
+  if (!ends) return;
+  const [p0, p1] = ends;
   const s0 = fp.positions[c.firstI];
-  const p0 = findGram(o, fp.hashes[c.firstI], c.firstHitLine, ts, s0, k);
   const s1 = fp.positions[c.lastI];
-  const p1 = findGram(o, fp.hashes[c.lastI], c.lastHitLine, ts, s1, k);
   if (p0 < 0 || p1 < 0 || p1 < p0) return;
   let s = s0;
   let p = p0;
@@ -403,28 +445,37 @@ function align(ts: Scanned, s: number, se: number, o: OriginTokens, p: number, p
 }
 
 /**
- * Which tokens are inside function bodies: braces opened at file level right after `)`.
- * Declarations (prototypes, struct layouts, #define lists) are outside: after identifiers are
- * normalised they look alike in any C code, so they are not evidence of copying on their own.
+ * Which tokens are code: inside function bodies (braces opened at file level right after `)`)
+ * and not inside initialisers (`= { ... }`: tables are data). Declarations (prototypes, struct
+ * layouts, #define lists) and tables look alike in any C code once identifiers and literals are
+ * normalised, so they are not evidence of copying on their own.
  */
 function bodyPrefix(ids: Uint16Array, n: number): Uint32Array {
   const out = new Uint32Array(n + 1);
-  let depth = 0;
-  let inBody = false;
+  // brace stack: 1 function body, 2 block inside a body, 3 initialiser (data), 0 other
+  const stack: number[] = [];
+  let bodies = 0;
+  let inits = 0;
   for (let i = 0; i < n; i++) {
     const id = ids[i];
+    let count = bodies > 0 && inits === 0;
     if (id === LBRACE) {
-      if (depth === 0) inBody = i > 0 && ids[i - 1] === RPAREN;
-      depth++;
-    } else if (id === RBRACE) {
-      if (depth > 0) depth--;
-      if (depth === 0) {
-        out[i + 1] = out[i] + (inBody ? 1 : 0);
-        inBody = false;
-        continue;
-      }
+      const prev = i > 0 ? ids[i - 1] : -1;
+      const top = stack.length ? stack[stack.length - 1] : -1;
+      let kind: number;
+      if (prev === ASSIGN || (top === 3 && (prev === COMMA || prev === LBRACE))) kind = 3;
+      else if (stack.length === 0) kind = prev === RPAREN ? 1 : 0;
+      else kind = bodies > 0 ? 2 : 0;
+      stack.push(kind);
+      if (kind === 1) bodies++;
+      if (kind === 3) inits++;
+      count = bodies > 0 && inits === 0;
+    } else if (id === RBRACE && stack.length) {
+      const kind = stack.pop()!;
+      if (kind === 1) bodies--;
+      if (kind === 3) inits--;
     }
-    out[i + 1] = out[i] + (inBody && depth > 0 ? 1 : 0);
+    out[i + 1] = out[i] + (count ? 1 : 0);
   }
   return out;
 }
