@@ -4,7 +4,7 @@ import { keepsCopyright } from '../analyzers/provenance/notices';
 import type { Severity, Rule, Unit } from './types';
 import { sourceFiles } from './graph';
 import { REF_COPYING, REF_LICENSE_RULES, REF_SPDX, REF_VMWARE } from './references';
-import { fileLicenses, gpl2Class, isLicenseNode, isSpdxNode, type SpdxNode } from './spdx';
+import { fileLicenses, isGpl2Family, isLicenseNode, isSpdxNode, type SpdxNode } from './spdx';
 import { listNames, plural } from './wording';
 
 /** How the origin's licence binds a copy. */
@@ -41,6 +41,12 @@ export function originTerms(license: string | undefined): OriginTerms {
   return 'alternative';
 }
 
+/** Whether an expression puts the file under the GPL (alone, as one choice, or in addition). */
+function offersGpl(n: SpdxNode): boolean {
+  if (isLicenseNode(n)) return isGpl2Family(n);
+  return offersGpl(n.left) || offersGpl(n.right);
+}
+
 /** Whether the unit may hold GPL-2.0 code: its MODULE_LICENSE tags (modpost's test) when it has
  *  any, else the SPDX line of the file holding the copy. */
 function unitTerms(unit: Unit, file: CFileFacts): { compatible: boolean | undefined; label: string } {
@@ -49,10 +55,7 @@ function unitTerms(unit: Unit, file: CFileFacts): { compatible: boolean | undefi
     return { compatible: unit.gplCompatible, label: `MODULE_LICENSE ${tags}` };
   }
   const fl = fileLicenses([file])[0];
-  if (fl) {
-    const c = gpl2Class(fl.node);
-    return { compatible: c === 'compatible' ? true : c === 'incompatible' ? false : undefined, label: `SPDX "${fl.expression}"` };
-  }
+  if (fl) return { compatible: offersGpl(fl.node), label: `SPDX "${fl.expression}"` };
   return { compatible: undefined, label: 'no licence declared' };
 }
 

@@ -78,6 +78,9 @@ interface Candidate {
   line: number;
   endLine: number;
   refined: boolean;
+  /** when refined: the origin's token range [originStart, originEnd) */
+  originStart?: number;
+  originEnd?: number;
   /** when aligned: share of identical identifier spellings among matching identifiers */
   sameIdentifiers?: number;
   also: Candidate[];
@@ -388,14 +391,57 @@ function refine(c: Candidate, fp: FileFingerprints, ts: Scanned, k: number): voi
   }
   c.startPos = s;
   c.endPos = se;
+  c.originStart = p;
+  c.originEnd = pe;
+  c.refined = true;
+  measure(c, o, ts);
+}
+
+/** Origin lines, share and identifier spelling of a refined region. */
+function measure(c: Candidate, o: OriginTokens, ts: Scanned): void {
+  const p = c.originStart!;
+  const pe = c.originEnd!;
   c.line = o.lines[p];
   c.endLine = o.lines[pe - 1];
-  c.refined = true;
-  const a = align(ts, s, se, o, p, pe);
+  const a = align(ts, c.startPos, c.endPos, o, p, pe);
   if (a) {
-    c.share = a.matched / (se - s);
+    c.share = a.matched / (c.endPos - c.startPos);
     if (a.idents > 0) c.sameIdentifiers = a.sameWords / a.idents;
   }
+}
+
+/**
+ * Joins refined regions of the same origin file that touch or overlap in the scanned file and
+ * go forward in the origin too: one copy that the chaining cut in two (repeated code in the
+ * origin gives several places to chain to).
+ */
+function joinTouching(cs: Candidate[], ts: Scanned, k: number): Candidate[] {
+  const out: Candidate[] = [];
+  for (const c of [...cs].sort((a, b) => a.startPos - b.startPos)) {
+    const prev = out[out.length - 1];
+    if (
+      prev &&
+      prev.refined &&
+      c.refined &&
+      prev.index === c.index &&
+      prev.file === c.file &&
+      c.startPos <= prev.endPos + k &&
+      c.originStart! >= prev.originStart! &&
+      c.originStart! <= prev.originEnd! + k
+    ) {
+      const o = originTokens(prev.index.meta.sourceRoot, prev.index.file(prev.file).path, k);
+      if (o) {
+        prev.endPos = Math.max(prev.endPos, c.endPos);
+        prev.originEnd = Math.max(prev.originEnd!, c.originEnd!);
+        prev.count += c.count;
+        prev.sameIdentifiers = undefined;
+        measure(prev, o, ts);
+        continue;
+      }
+    }
+    out.push(c);
+  }
+  return out;
 }
 
 /** Largest middle part aligned exactly (cells of the LCS table). */
@@ -518,12 +564,15 @@ export function matchSource(path: string, data: Buffer, indices: readonly Proven
     fpOf.set(index, fp);
     cands.push(...candidatesFor(index, order, fp, ts, k, w, minTokens, minShare));
   });
-  const chosen = select(cands);
+  let chosen = select(cands);
+  if (options.refine !== false) {
+    for (const c of chosen) refine(c, fpOf.get(c.index)!, ts, c.index.meta.k);
+    chosen = joinTouching(chosen, ts, Math.max(...indices.map((i) => i.meta.k)));
+  }
   const matches: ProvenanceMatch[] = [];
   for (const c of chosen) {
     const fp = fpOf.get(c.index)!;
     const k = c.index.meta.k;
-    if (options.refine !== false) refine(c, fp, ts, k);
     const tokens = c.endPos - c.startPos;
     const need = c.refined ? minTokens : Math.max(k + 1, minTokens - (c.index.meta.w - 1));
     if (tokens < need) continue;
