@@ -7,6 +7,7 @@ import * as os from 'os';
 import { run as cAnalyzer } from './c-analyzer';
 import { run as kernelSymbolsLoad } from './kernel-symbols-load';
 import { run as modules } from './modules';
+import { run as knowledge } from './knowledge';
 
 async function main(): Promise<void> {
   const cpus = os.cpus();
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   );
   for (const line of await modules(3)) console.log(line);
   for (const line of await cAnalyzer()) console.log(line);
+  for (const line of await knowledge(process.argv.includes('--treesitter'))) console.log(line);
 }
 
 main().catch((e) => {
