@@ -94,7 +94,16 @@ async function runBatches(
   onProgress?.(0, total);
   const heavy = tasks.filter((t) => t.heavy).length;
   const file = jobs > 1 && heavy > 1 ? workerFile() : undefined;
-  if (!file) return tasks.map((t) => progress(t, analyzeBatch(t.task)));
+  if (!file) {
+    // Return to the event loop after each batch of sources: tree-sitter frees a parse tree's
+    // native memory only in a finaliser, which never runs while this thread stays busy.
+    const out: BatchResult[] = [];
+    for (const t of tasks) {
+      out.push(progress(t, analyzeBatch(t.task)));
+      if (t.heavy) await new Promise((r) => setImmediate(r));
+    }
+    return out;
+  }
   // Imported here so that a single-threaded scan does not load the pool at all.
   const { Piscina } = await import('piscina');
   const pool = new Piscina({ filename: file, minThreads: jobs, maxThreads: jobs, idleTimeout: 100 });
