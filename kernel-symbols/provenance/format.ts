@@ -89,6 +89,12 @@ export class ProvenanceIndexError extends Error {
   }
 }
 
+/** The message of anything thrown (errors from another realm, e.g. zlib's, included). */
+function messageOf(e: unknown): string {
+  const m = (e as { message?: unknown } | null)?.message;
+  return typeof m === 'string' ? m : String(e);
+}
+
 function writeVarints(values: Uint32Array, perFile: Uint32Array): Buffer {
   const out = Buffer.alloc(values.length * 5);
   let o = 0;
@@ -134,7 +140,7 @@ export function decodeIndex(file: string, gz: Buffer): ProvenanceIndexData {
   try {
     raw = zlib.gunzipSync(gz);
   } catch (e) {
-    throw new ProvenanceIndexError(file, `not a provenance index (not gzip: ${e instanceof Error ? e.message : String(e)})`);
+    throw new ProvenanceIndexError(file, `not a provenance index (not gzip: ${messageOf(e)})`);
   }
   if (raw.length < 16 || !raw.subarray(0, 8).equals(PROVENANCE_MAGIC)) {
     throw new ProvenanceIndexError(file, 'not a provenance index (bad magic)');
@@ -149,7 +155,7 @@ export function decodeIndex(file: string, gz: Buffer): ProvenanceIndexData {
   try {
     header = JSON.parse(raw.toString('utf8', 16, 16 + hl)) as ProvenanceIndexHeader;
   } catch (e) {
-    throw new ProvenanceIndexError(file, `corrupt header (${e instanceof Error ? e.message : String(e)})`);
+    throw new ProvenanceIndexError(file, `corrupt header (${messageOf(e)})`);
   }
   if (header.format !== PROVENANCE_FORMAT) throw new ProvenanceIndexError(file, `unexpected format name ${JSON.stringify(header.format)}`);
   const { files, postings, common } = header.counts;
