@@ -52,6 +52,7 @@ export function toJsonDocument(r: ScanResult): object {
         providerKind: i.providerKind,
         evidence: i.evidence,
         locations: i.sites.map((s) => s.location),
+        ...(i.via ? { via: i.via } : {}),
       })),
       ...(u.risk ? { risk: { level: u.risk.level, rationale: u.risk.rationale } } : {}),
     })),

@@ -5,6 +5,7 @@
  * say what the compiler actually made of those calls.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { loadDatabase, loadReach } from '../kernel-symbols';
 import { runRule } from '../rules';
@@ -15,6 +16,8 @@ import { link } from '../src/link';
 import { MODULE_CASES } from './fixtures/modules/cases';
 import { factsOf } from './rule-tester';
 
+// Only the shipped kernels in the history (a user's own databases would change the phrases).
+process.env.GPLCHECK_DATA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'gplcheck-via-data-'));
 const db = loadDatabase('6.1');
 
 const modSrc = (name: string, license: string, body: string, extra = '') => ({
@@ -101,4 +104,31 @@ describe('fixture modules: source calls through inline functions and macros meet
       expect(reach.has(imp.via![0])).toBe(true);
     }
   });
+});
+
+test('a scan of sources: the JSON report carries the chain (via) and future-gpl-only the history, and validates', async () => {
+  const Ajv = (await import('ajv')).default;
+  const { scan } = await import('../src/scan');
+  const json = (await import('../reports/json')).default;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gplcheck-via-'));
+  try {
+    const files = modSrc('prop', 'Proprietary', '\tvoid *p = devm_kzalloc(dev, 64, GFP_KERNEL);\n\trecalibrate_cpu_khz();\n\t(void)p;');
+    for (const [p, text] of Object.entries(files)) {
+      fs.mkdirSync(path.join(dir, path.dirname(p)), { recursive: true });
+      fs.writeFileSync(path.join(dir, p), text);
+    }
+    const { result } = await scan([dir], { db, jobs: 1, cache: false });
+    const doc = JSON.parse(json.render(result, { color: false }));
+    const schema = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'reports', 'gplcheck-report.schema.json'), 'utf8'));
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    expect(validate(doc) ? [] : validate.errors).toEqual([]);
+    const unit = doc.units.find((u: { id: string }) => u.id === 'prop');
+    expect(unit.imports.find((i: { symbol: string }) => i.symbol === 'devm_kmalloc')).toMatchObject({ exportType: 'gpl', via: ['devm_kzalloc'] });
+    const gpl = doc.findings.find((f: { ruleId: string }) => f.ruleId === 'gpl-only-symbol');
+    expect(gpl).toMatchObject({ symbol: 'devm_kmalloc', path: [{ symbol: 'devm_kzalloc' }, { symbol: 'devm_kmalloc' }] });
+    const future = doc.findings.find((f: { ruleId: string }) => f.ruleId === 'future-gpl-only');
+    expect(future).toMatchObject({ symbol: 'recalibrate_cpu_khz', severity: 'warning', history: 'plain in 5.10 and 6.1, GPL-only in 6.12' });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
