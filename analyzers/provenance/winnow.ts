@@ -24,7 +24,7 @@ export interface WinnowParams {
 }
 
 /** Parameters the index is built with by default; README explains the choice. */
-export const DEFAULT_WINNOW: Readonly<WinnowParams> = { k: 24, w: 24 };
+export const DEFAULT_WINNOW: Readonly<WinnowParams> = { k: 20, w: 20 };
 
 export function guaranteeThreshold(p: WinnowParams): number {
   return p.w + p.k - 1;

@@ -11,7 +11,8 @@ import * as path from 'path';
 import { buildProvenanceIndex } from './build';
 import { loadProvenanceIndex, type ProvenanceIndex } from './load';
 
-const REPO = path.resolve(__dirname, '../..');
+/** The checkout (this file runs from kernel-symbols/provenance or dist/kernel-symbols/provenance). */
+const REPO = [path.resolve(__dirname, '../..'), path.resolve(__dirname, '../../..')].find((d) => fs.existsSync(path.join(d, 'package.json')))!;
 
 /** The unpacked linux-source-6.1 tree (downloads and unpacks it the first time). */
 export function linuxSourceTree(): string {
@@ -28,15 +29,14 @@ export function cacheDir(): string {
 /** Hash of the sources that decide what an index holds. */
 function codeHash(): string {
   const h = createHash('sha256');
-  const dirs = [path.join(REPO, 'analyzers/provenance'), __dirname];
-  for (const d of dirs) {
-    for (const f of fs.readdirSync(d).sort()) {
-      if (!/\.(ts|js)$/.test(f) || /\.test\.(ts|js)$/.test(f)) continue;
+  for (const d of ['analyzers/provenance', 'kernel-symbols/provenance']) {
+    for (const f of fs.readdirSync(path.join(REPO, d)).sort()) {
+      if (!f.endsWith('.ts') || f.endsWith('.test.ts')) continue;
       h.update(f);
-      h.update(fs.readFileSync(path.join(d, f)));
+      h.update(fs.readFileSync(path.join(REPO, d, f)));
     }
   }
-  h.update(fs.readFileSync(path.join(REPO, 'analyzers/c/keywords.' + (__filename.endsWith('.ts') ? 'ts' : 'js'))));
+  h.update(fs.readFileSync(path.join(REPO, 'analyzers/c/keywords.ts')));
   return h.digest('hex').slice(0, 12);
 }
 

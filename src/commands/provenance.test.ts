@@ -44,7 +44,7 @@ beforeAll(async () => {
   process.chdir(REPO);
   const r = await run('provenance', 'index', root, '--only', 'lib', '--out', index, '--name', 'linux-6.1-lib', '--source-label', 'Debian linux-source-6.1');
   expect(r).toMatchObject({ code: 0 });
-  expect(r.stderr).toMatch(/^linux-6\.1-lib: \d+ files, [\d.]+ MB, \d+ tokens -> \d+ fingerprints \(\d+ common left out; k=24, w=24, guaranteed from 47 tokens\); [\d.]+ MB written to .* in [\d.]+ s\n$/);
+  expect(r.stderr).toMatch(/^linux-6\.1-lib: \d+ files, [\d.]+ MB, \d+ tokens -> \d+ fingerprints \(\d+ common left out; k=20, w=20, guaranteed from 39 tokens\); [\d.]+ MB written to .* in [\d.]+ s\n$/);
 });
 
 afterAll(() => {
@@ -67,7 +67,7 @@ test('scan ./vmkernel --provenance: the shim copy of lib/hexdump.c with origin, 
   const orig = [functionLines(hexdump.toString('utf8'), /^int hex_to_bin\(/).start, functionLines(hexdump.toString('utf8'), /^int hex2bin\(/).end];
   const notices = extractNotices(hexdump);
 
-  expect(doc.provenance.indices).toEqual([{ name: 'linux-6.1-lib', kernel: expect.stringMatching(/^6\.1\.\d+$/), sourceLabel: 'Debian linux-source-6.1', files: expect.any(Number), k: 24, w: 24 }]);
+  expect(doc.provenance.indices).toEqual([{ name: 'linux-6.1-lib', kernel: expect.stringMatching(/^6\.1\.\d+$/), sourceLabel: 'Debian linux-source-6.1', files: expect.any(Number), k: 20, w: 20 }]);
   expect(doc.provenance.minTokens).toBe(60);
   expect(doc.provenance.regions).toEqual([
     {
