@@ -217,6 +217,26 @@ describe('copies of real kernel functions are found with origin and lines', () =
     ]);
   });
 
+  test('several indices: one region, the best origin first, the same code in the other index as alsoIn', async () => {
+    const other = await buildProvenanceIndex(root, { only: ['lib/sort.c'], name: 'linux-6.1-sort-only', threads: 0 });
+    const f = path.join(tmp, 'sort-only.provindex');
+    fs.writeFileSync(f, other.bytes);
+    const second = loadProvenanceIndex(f);
+    const fn = functionLines(origin('lib/sort.c'), /^void sort_r\(/);
+    const { text } = scanned(fn.text);
+    for (const [order, first, also] of [
+      [[index, second], index.name, second.name],
+      [[second, index], second.name, index.name],
+    ] as const) {
+      const r = matchSource('drv/sort_copy.c', Buffer.from(text), order);
+      expect(r.indices).toEqual(order.map((i) => i.name));
+      expect(r.matches).toHaveLength(1);
+      expect(r.matches[0].origin).toMatchObject({ index: first, path: 'lib/sort.c', line: fn.start, endLine: fn.end });
+      expect(r.matches[0].alsoIn).toEqual([{ index: also, path: 'lib/sort.c', line: expect.any(Number), endLine: expect.any(Number) }]);
+      expect(originLines(r.matches[0], order)?.lines.join('\n')).toBe(fn.text);
+    }
+  });
+
   test('without the tree, bounds come from fingerprints and stay inside the copy', () => {
     const fn = functionLines(origin('lib/sort.c'), /^void sort_r\(/);
     const { text, firstLine } = scanned(fn.text);
