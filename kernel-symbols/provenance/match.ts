@@ -1,20 +1,20 @@
 /**
- * Matching a scanned C file against provenance indices:
+ * Matching a scanned C file against provenance indices (README.md in this folder says why):
  *
  * 1. fingerprint it exactly as the index was built (same normalisation, k and w);
  * 2. look every fingerprint up; group the hits by origin file;
  * 3. chain each origin file's hits into regions: in order on both sides, with gaps for edits
  *    (up to 2(k+w) tokens between hits in the scanned file, origin lines moving forward);
- * 4. keep regions with at least two distinct matching fingerprints, a plausible origin span,
- *    and enough share of matching fingerprints;
+ * 4. keep regions with two distinct matching fingerprints, enough evidence (fingerprints found
+ *    in few origin files), half of their fingerprints matching and a plausible origin span;
  * 5. where regions of different origins overlap, keep the one with the most matching
  *    fingerprints; origins that match the same region about as well are listed as `alsoIn`;
- * 6. when the origin file is readable (the tree recorded in the index), extend each region to
- *    the exact extent of the identical normalised token run at both ends, so that its lines
- *    are the copied lines, not the fingerprints' k-grams;
- * 7. drop regions shorter than `minTokens` tokens, or whose content is repetitive (a table of
- *    `{ NUMBER, STRING },` lines): a region must hold at least `minTokens` tokens' worth of
- *    distinct k-grams.
+ * 6. when the origin file is readable (the tree recorded in the index), place the region's
+ *    ends in the origin's own tokens, extend them over identical tokens and align the middle,
+ *    so that its lines are the copied lines and its share is counted token by token; join
+ *    neighbouring regions of one origin;
+ * 7. drop regions shorter than `minTokens`, repetitive ones (tables) and ones with too little
+ *    code inside function bodies (declarations and initialisers look alike in any C).
  *
  * The result is plain facts (analyzers/facts.ts: ProvenanceFacts) for the file.
  */
