@@ -48,9 +48,12 @@ export const TEST_INDEX_PARTS = ['lib', 'include/linux'];
  */
 export async function testIndex(parts: string[] = TEST_INDEX_PARTS): Promise<{ index: ProvenanceIndex; file: string; root: string }> {
   const root = linuxSourceTree();
-  const tag = `${path.basename(path.dirname(root))}-${parts.join('+').replace(/[^\w+.-]/g, '_')}-${codeHash()}`;
-  const file = path.join(cacheDir(), 'provenance', `test-${tag}.provindex`);
+  const stem = `test-${path.basename(path.dirname(root))}-${parts.join('+').replace(/[^\w+.-]/g, '_')}-`;
+  const file = path.join(cacheDir(), 'provenance', `${stem}${codeHash()}.provindex`);
   if (!fs.existsSync(file)) {
+    // indices built by older fingerprinting code are of no further use
+    const dir = path.dirname(file);
+    if (fs.existsSync(dir)) for (const f of fs.readdirSync(dir)) if (f.startsWith(stem) && f.endsWith('.provindex')) fs.rmSync(path.join(dir, f), { force: true });
     const r = await buildProvenanceIndex(root, { only: parts, name: 'linux-6.1-test' });
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
