@@ -53,7 +53,7 @@ export async function testIndex(parts: string[] = TEST_INDEX_PARTS): Promise<{ i
   if (!fs.existsSync(file)) {
     // indices built by older fingerprinting code are of no further use
     const dir = path.dirname(file);
-    if (fs.existsSync(dir)) for (const f of fs.readdirSync(dir)) if (f.startsWith(stem) && f.endsWith('.provindex')) fs.rmSync(path.join(dir, f), { force: true });
+    if (fs.existsSync(dir)) for (const f of fs.readdirSync(dir)) if (f.startsWith(stem) && f.endsWith('.provindex') && f !== path.basename(file)) fs.rmSync(path.join(dir, f), { force: true });
     const r = await buildProvenanceIndex(root, { only: parts, name: 'linux-6.1-test' });
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
