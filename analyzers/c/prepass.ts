@@ -483,8 +483,17 @@ function directiveText(text: string, start: number, end: number): string {
 }
 
 function collectSpdx(text: string, start: number, end: number, tags: number[], out: RawSpdx[]): void {
-  for (const at of tags) {
-    if (at < start || at >= end) continue;
+  // tags are sorted: start at the first one at or after `start` (a scan of all of them per
+  // comment is quadratic on a file of many tagged comments)
+  let lo = 0;
+  let hi = tags.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tags[mid] < start) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let k = lo; k < tags.length && tags[k] < end; k++) {
+    const at = tags[k];
     let i = at + SPDX_TAG.length;
     while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
     if (text.charCodeAt(i) !== 58 /* : */) continue;

@@ -121,11 +121,50 @@ export interface MacroArg {
   end: number;
 }
 
+// ------------------------------------------------------------------------------------------
+// Work budget of the bracket searches
+// ------------------------------------------------------------------------------------------
+
+/**
+ * Characters the bracket searches (splitArgs, matchParen, matchBrace) may still scan for the
+ * file being analysed. Each search is bounded, but hostile text (`f(f(f(...` unclosed, 100,000
+ * deep) makes every one of many searches run to its bound; the budget caps the sum. When it is
+ * spent, searches answer "no match" and the analyser says so in a warning. Infinite unless
+ * analyzeC sets it; one file at a time per thread.
+ */
+let budget = Infinity;
+let exhausted = false;
+
+export function setScanBudget(chars: number): void {
+  budget = chars;
+  exhausted = false;
+}
+
+/** Characters the searches may still scan. */
+export function scanBudgetLeft(): number {
+  return budget;
+}
+
+/** Whether a search was refused since setScanBudget. */
+export function scanBudgetExhausted(): boolean {
+  return exhausted;
+}
+
 /**
  * The arguments of a macro invocation whose `(` is at `open`: split at top-level commas, nested
  * brackets and literals respected. Returns null when the parentheses do not close before `limit`.
  */
 export function splitArgs(text: string, open: number, limit = text.length): { args: MacroArg[]; close: number } | null {
+  if (budget <= 0) {
+    exhausted = true;
+    return null;
+  }
+  const r = splitArgsUnbounded(text, open, limit);
+  budget -= (r ? r.close : limit) - open;
+  return r;
+}
+
+function splitArgsUnbounded(text: string, open: number, limit: number): { args: MacroArg[]; close: number } | null {
   const args: MacroArg[] = [];
   let depth = 0;
   let argStart = open + 1;
@@ -180,6 +219,16 @@ export function matchParen(text: string, open: number, limit = text.length): num
 
 /** Index of the `}` matching the `{` at `open`, or -1 (literals and comments skipped). */
 export function matchBrace(text: string, open: number, limit = text.length): number {
+  if (budget <= 0) {
+    exhausted = true;
+    return -1;
+  }
+  const r = matchBraceUnbounded(text, open, limit);
+  budget -= (r === -1 ? limit : r) - open;
+  return r;
+}
+
+function matchBraceUnbounded(text: string, open: number, limit: number): number {
   let depth = 0;
   let i = open;
   while (i < limit) {
