@@ -2,6 +2,10 @@
  * Discovery: which files a scan reads. Directories are walked recursively; symbolic links are
  * followed only when they stay inside the scan root, and loops are cut. Everything that is
  * not read is said: unreadable entries and links out of the root become errors in the report.
+ *
+ * File names are bytes. Directories are listed as bytes, so a name that is not valid UTF-8 (or
+ * holds control characters) is still found and read: reports show it with those bytes escaped
+ * as `\xNN`, and `raw` keeps the real bytes for opening it.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -14,6 +18,8 @@ export interface DiscoveredFile {
   path: string;
   /** Absolute path (the real path when it was reached through a link). */
   absolute: string;
+  /** The absolute path's bytes, when a name on it had to be escaped for `path` and `absolute`. */
+  raw?: Buffer;
   /** Size in bytes when known from discovery, else -1. */
   size: number;
 }
@@ -57,8 +63,77 @@ function errText(e: unknown): string {
   if (err && err.code === 'EACCES') return 'permission denied';
   if (err && err.code === 'ENOENT') return 'no such file or directory';
   if (err && err.code === 'ELOOP') return 'too many levels of symbolic links';
+  if (err && err.code === 'ENAMETOOLONG') return 'path too long for the operating system (PATH_MAX); not read';
   return err && err.message ? err.message : String(e);
 }
+
+/** A name as bytes, shown readably: valid UTF-8 as is; other bytes and control characters as `\xNN`. */
+export function escapeName(name: Buffer): { text: string; exact: boolean } {
+  let exact = true;
+  let out = '';
+  let i = 0;
+  while (i < name.length) {
+    const b = name[i];
+    if (b < 0x20 || b === 0x7f) {
+      out += `\\x${b.toString(16).padStart(2, '0')}`;
+      exact = false;
+      i++;
+      continue;
+    }
+    if (b < 0x80) {
+      out += String.fromCharCode(b);
+      i++;
+      continue;
+    }
+    const n = b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (n > 0 && i + n <= name.length) {
+      const seq = name.subarray(i, i + n);
+      const text = seq.toString('utf8');
+      if (Buffer.from(text, 'utf8').equals(seq)) {
+        out += text;
+        i += n;
+        continue;
+      }
+    }
+    out += `\\x${b.toString(16).padStart(2, '0')}`;
+    exact = false;
+    i++;
+  }
+  return { text: out, exact };
+}
+
+/** A place in the walk: its path as a string, and its bytes when the string only shows it. */
+interface Loc {
+  str: string;
+  raw?: Buffer;
+}
+
+const SEP = Buffer.from(path.sep);
+
+function child(parent: Loc, name: Buffer): { loc: Loc; name: string } {
+  const e = escapeName(name);
+  const str = path.join(parent.str, e.text);
+  if (e.exact && !parent.raw) return { loc: { str }, name: e.text };
+  return { loc: { str, raw: Buffer.concat([parent.raw ?? Buffer.from(parent.str), SEP, name]) }, name: e.text };
+}
+
+const fsPath = (l: Loc): string | Buffer => l.raw ?? l.str;
+
+/** realpath as a Loc (bytes kept when the real path cannot be a string exactly). */
+function realLoc(l: Loc): Loc {
+  if (!l.raw) return { str: fs.realpathSync(l.str) };
+  const bytes = fs.realpathSync(l.raw, { encoding: 'buffer' });
+  const e = escapeName(bytes);
+  return e.exact ? { str: e.text } : { str: e.text, raw: bytes };
+}
+
+function insideLoc(child: Loc, root: string): boolean {
+  if (!child.raw) return inside(child.str, root);
+  const r = Buffer.from(root);
+  return child.raw.length >= r.length && child.raw.subarray(0, r.length).equals(r) && (child.raw.length === r.length || child.raw[r.length] === SEP[0] || root === path.sep);
+}
+
+const keyOf = (l: Loc): string => (l.raw ? `raw:${l.raw.toString('latin1')}` : l.str);
 
 export function discover(inputs: string[], options: DiscoverOptions = {}): Discovery {
   const cwd = options.cwd ?? process.cwd();
@@ -100,63 +175,67 @@ export function discover(inputs: string[], options: DiscoverOptions = {}): Disco
 
   // Synchronous calls on purpose: on a local file system they are several times faster than
   // awaiting one promise per entry, and discovery is not where a scan should spend its time.
-  function walk(abs: string, shown: string, root: string, dirent?: fs.Dirent): void {
+  function walk(at: Loc, shown: string, root: string, dirent?: fs.Dirent<Buffer>): void {
+    const abs = at.str;
     if (dirent && dirent.isFile()) {
       if (isExcluded(abs, false)) excluded++;
-      else files.push({ path: shown, absolute: abs, size: -1 });
+      else files.push({ path: shown, absolute: abs, ...(at.raw ? { raw: at.raw } : {}), size: -1 });
       return;
     }
     let st;
     try {
-      st = fs.lstatSync(abs);
+      st = fs.lstatSync(fsPath(at));
     } catch (e) {
       errors.push({ path: shown, message: `cannot read: ${errText(e)}` });
       return;
     }
-    let real = abs;
+    let real: Loc = at;
     if (st.isSymbolicLink()) {
       try {
-        real = fs.realpathSync(abs);
+        real = realLoc(at);
       } catch (e) {
         errors.push({ path: shown, message: `broken symbolic link: ${errText(e)}` });
         return;
       }
-      if (!inside(real, root)) {
-        errors.push({ path: shown, message: `symbolic link to ${real} leads outside the scan root ${root}; not followed` });
+      if (!insideLoc(real, root)) {
+        errors.push({ path: shown, message: `symbolic link to ${real.str} leads outside the scan root ${root}; not followed` });
         return;
       }
       try {
-        st = fs.statSync(real);
+        st = fs.statSync(fsPath(real));
       } catch (e) {
         errors.push({ path: shown, message: `cannot read: ${errText(e)}` });
         return;
       }
     }
-    if (seen.has(real)) return; // a loop, or the same file reached twice
-    seen.add(real);
+    const key = keyOf(real);
+    if (seen.has(key)) return; // a loop, or the same file reached twice
+    seen.add(key);
     if (isExcluded(abs, st.isDirectory())) {
       excluded++;
       return;
     }
     if (st.isDirectory()) {
-      let entries: fs.Dirent[];
+      let entries: fs.Dirent<Buffer>[];
       try {
-        entries = fs.readdirSync(abs, { withFileTypes: true });
+        entries = fs.readdirSync(fsPath(at), { withFileTypes: true, encoding: 'buffer' });
       } catch (e) {
         errors.push({ path: shown, message: `cannot list directory: ${errText(e)}` });
         return;
       }
       const depth = scopes.length;
-      if (entries.some((e) => e.name === '.gitignore')) loadGitignore(abs);
-      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      for (const e of entries) {
-        if (SKIP_DIRS.has(e.name)) continue;
-        walk(path.join(abs, e.name), path.join(shown, e.name), root, e);
+      const named = entries.map((e) => ({ e, ...child(at, e.name) }));
+      if (named.some((n) => n.name === '.gitignore' && !n.loc.raw)) loadGitignore(abs);
+      named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const n of named) {
+        if (SKIP_DIRS.has(n.name)) continue;
+        walk(n.loc, path.join(shown, n.name), root, n.e);
       }
       scopes.length = depth;
     } else if (st.isFile()) {
-      if (real !== abs) linked.push({ path: shown, absolute: real, size: st.size });
-      else files.push({ path: shown, absolute: real, size: st.size });
+      const f: DiscoveredFile = { path: shown, absolute: real.str, ...(real.raw ? { raw: real.raw } : {}), size: st.size };
+      if (real !== at) linked.push(f);
+      else files.push(f);
     }
     // sockets, fifos and devices are not files to analyse; reading a fifo would block.
   }
@@ -174,7 +253,7 @@ export function discover(inputs: string[], options: DiscoverOptions = {}): Disco
     }
     scanRoot = abs;
     scopes = [];
-    walk(abs, displayPath(abs, cwd), root);
+    walk({ str: abs }, displayPath(abs, cwd), root);
   }
   const direct = new Set(files.map((f) => f.absolute));
   for (const f of linked) {

@@ -69,8 +69,11 @@ function addLicense(d: Draft, decl: LicenseDecl): void {
 }
 
 function stripExt(p: string): string {
-  return path.basename(p).replace(/\.(ko|o|mod\.o)$/, '').replace(/\.mod$/, '');
+  return path.basename(p).replace(/\.(xz|zst|gz)$/, '').replace(/\.(ko|o|mod\.o)$/, '').replace(/\.mod$/, '');
 }
+
+/** A linked module, also compressed as `make modules_install` may leave it (`foo.ko.xz`). */
+const isKo = (p: string): boolean => /\.ko(\.(xz|zst|gz))?$/.test(p);
 
 function addElf(d: Draft, f: ElfFileFacts): void {
   d.paths.push(f.path);
@@ -210,7 +213,7 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
   for (const f of sortedElfs) {
     const dir = path.dirname(f.path);
     const key = path.join(dir, stripExt(f.path));
-    if (!f.path.endsWith('.ko') && f.unitKind !== 'userspace') {
+    if (!isKo(f.path) && f.unitKind !== 'userspace') {
       const module = partOf.get(path.normalize(f.path));
       const owner =
         koByDirName.get(key) ??
@@ -237,7 +240,7 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
       drafts.set(d.id, d);
     }
     addElf(d, f);
-    if (f.path.endsWith('.ko')) {
+    if (isKo(f.path)) {
       koByDirName.set(key, d);
       binaryByName.set(f.moduleName ?? stripExt(f.path), d);
     }
@@ -352,7 +355,7 @@ function byCodeUnits(a: string, b: string): number {
 
 /** Linked modules and programs first, so that their parts fold into them. */
 function rank(f: ElfFileFacts): number {
-  if (f.path.endsWith('.ko')) return 0;
+  if (isKo(f.path)) return 0;
   if (f.unitKind === 'userspace') return 1;
   if (f.path.endsWith('.mod.o')) return 3;
   return 2;

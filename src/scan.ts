@@ -7,7 +7,7 @@ import { RULES, type RuleSettings } from '../rules';
 import type { KernelSymbolDb } from '../kernel-symbols/types';
 import type { ScanResult } from '../reports/types';
 import { defaultCacheDir } from './cache';
-import { classifyByName } from './analyze';
+import { classifyByName, resolveLimits, type Limits } from './analyze';
 import { discover, type DiscoveredFile } from './discover';
 import { link } from './link';
 import { KnowledgeBase } from '../kernel-symbols/history';
@@ -40,6 +40,8 @@ export interface ScanOptions {
   onProgress?: (done: number, total: number) => void;
   /** Match C sources against provenance indices of kernel trees (--provenance). */
   provenance?: ProvenanceScanOptions;
+  /** Bounds on what one file may cost (size of sources, parse time, decompressed size); see src/analyze.ts. */
+  limits?: Limits;
 }
 
 export interface ScanOutput {
@@ -74,6 +76,18 @@ function workerFile(): string | undefined {
   return fs.existsSync(built) ? built : undefined;
 }
 
+/** A batch whose thread failed (a worker that died, out of memory): every file of it is an error, the scan goes on. */
+function failedBatch(task: BatchTask, e: unknown): BatchResult {
+  const why = e instanceof Error ? e.message : String(e);
+  return {
+    facts: task.files.map(() => null),
+    errors: task.files.map((f) => ({ path: f.path, message: `${f.path}: analysis failed (${why}); this file's batch of ${task.files.length} was not analysed` })),
+    bytes: 0,
+    skipped: 0,
+    cacheHits: 0,
+  };
+}
+
 /**
  * C sources go to worker threads: parsing is the expensive part of a scan and the facts of a
  * source file are small. Binaries are analysed in this thread meanwhile: reading ELF is cheap
@@ -99,7 +113,7 @@ async function runBatches(
     // native memory only in a finaliser, which never runs while this thread stays busy.
     const out: BatchResult[] = [];
     for (const t of tasks) {
-      out.push(progress(t, analyzeBatch(t.task)));
+      out.push(progress(t, await analyzeBatch(t.task).catch((e: unknown) => failedBatch(t.task, e))));
       if (t.heavy) await new Promise((r) => setImmediate(r));
     }
     return out;
@@ -108,8 +122,17 @@ async function runBatches(
   const { Piscina } = await import('piscina');
   const pool = new Piscina({ filename: file, minThreads: jobs, maxThreads: jobs, idleTimeout: 100 });
   try {
-    const pending = tasks.map((t) => (t.heavy ? (pool.run(t.task) as Promise<BatchResult>).then((r) => progress(t, r)) : undefined));
-    const local = tasks.map((t) => (t.heavy ? undefined : progress(t, analyzeBatch(t.task))));
+    const pending = tasks.map((t) =>
+      t.heavy
+        ? (pool.run(t.task) as Promise<BatchResult>).then(
+            (r) => progress(t, r),
+            (e: unknown) => progress(t, failedBatch(t.task, e)),
+          )
+        : undefined,
+    );
+    // binaries in this thread meanwhile, one batch after the other
+    const local: (BatchResult | undefined)[] = [];
+    for (const t of tasks) local.push(t.heavy ? undefined : progress(t, await analyzeBatch(t.task).catch((e: unknown) => failedBatch(t.task, e))));
     return await Promise.all(tasks.map((_, i) => local[i] ?? pending[i]!));
   } finally {
     await pool.destroy();
@@ -132,6 +155,7 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
     files = files.filter((f) => shardOf(f.path, count) === index);
   }
   const jobs = Math.max(1, options.jobs ?? os.availableParallelism());
+  const limits = resolveLimits(options.limits);
   const cache =
     typeof options.cache === 'string'
       ? {
@@ -143,8 +167,8 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
   for (const heavy of [true, false]) {
     const part = files.filter((f) => (classifyByName(f.path) !== 'other') === heavy);
     for (let i = 0; i < part.length; i += BATCH_FILES) {
-      const batch = part.slice(i, i + BATCH_FILES).map((f) => ({ path: f.path, absolute: f.absolute }));
-      tasks.push({ task: { files: batch, ...(cache ? { cache } : {}) }, heavy });
+      const batch = part.slice(i, i + BATCH_FILES).map((f) => ({ path: f.path, absolute: f.absolute, ...(f.raw ? { raw: f.raw } : {}) }));
+      tasks.push({ task: { files: batch, ...(cache ? { cache } : {}), limits }, heavy });
     }
   }
   const results = await runBatches(tasks, jobs, options.onProgress);

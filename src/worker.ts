@@ -4,17 +4,21 @@
  * problem becomes an error that names the file.
  */
 import type { FileFacts, ReadError } from '../analyzers/facts';
-import { analyzeBuffer, classifyByName, readCandidate } from './analyze';
+import { analyzeFileData, classifyByName, readCandidate, type Limits } from './analyze';
+import { PARSE_LIMIT_NOTE } from '../analyzers/c';
 import { FactsCache, type CacheIdentity } from './cache';
 
 export interface BatchFile {
   path: string;
   absolute: string;
+  /** The path's bytes, when they are not valid UTF-8 (`absolute` then only shows it). */
+  raw?: Uint8Array;
 }
 
 export interface BatchTask {
   files: BatchFile[];
   cache?: { dir: string; identity: CacheIdentity };
+  limits?: Limits;
 }
 
 export interface BatchResult {
@@ -29,7 +33,7 @@ export interface BatchResult {
 let cache: FactsCache | undefined;
 let cacheSpec = '';
 
-export function analyzeBatch(task: BatchTask): BatchResult {
+export async function analyzeBatch(task: BatchTask): Promise<BatchResult> {
   if (task.cache) {
     const spec = JSON.stringify(task.cache);
     if (spec !== cacheSpec) {
@@ -40,7 +44,7 @@ export function analyzeBatch(task: BatchTask): BatchResult {
   const sharedCache = task.cache ? cache : undefined;
   const out: BatchResult = { facts: [], errors: [], bytes: 0, skipped: 0, cacheHits: 0 };
   for (const file of task.files) {
-    const data = readCandidate(file.absolute, file.path);
+    const data = readCandidate(file.raw ? Buffer.from(file.raw) : file.absolute, file.path, task.limits);
     if (data === null) {
       out.skipped++;
       out.facts.push(null);
@@ -65,10 +69,11 @@ export function analyzeBatch(task: BatchTask): BatchResult {
         continue;
       }
     }
-    const r = analyzeBuffer(file.path, data);
+    const r = await analyzeFileData(file.path, data, task.limits);
     if (r.kind === 'facts') {
       out.facts.push(r.facts);
-      if (useCache && key) useCache.put(key, r.facts);
+      // Facts cut short by a time limit depend on the machine's load: never kept.
+      if (useCache && key && !r.facts.warnings.some((w) => w.message.includes(PARSE_LIMIT_NOTE))) useCache.put(key, r.facts);
     } else {
       out.facts.push(null);
       if (r.kind === 'error') out.errors.push(r.error);
