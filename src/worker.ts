@@ -7,6 +7,7 @@ import type { FileFacts, ReadError } from '../analyzers/facts';
 import { analyzeFileData, classifyByName, readCandidate, type Limits } from './analyze';
 import { PARSE_LIMIT_NOTE } from '../analyzers/c';
 import { FactsCache, type CacheIdentity } from './cache';
+import { noteParsed } from './memory';
 
 export interface BatchFile {
   path: string;
@@ -70,6 +71,7 @@ export async function analyzeBatch(task: BatchTask): Promise<BatchResult> {
       }
     }
     const r = await analyzeFileData(file.path, data, task.limits);
+    if (classifyByName(file.path) === 'c') await noteParsed(data.length);
     if (r.kind === 'facts') {
       out.facts.push(r.facts);
       // Facts cut short by a time limit depend on the machine's load: never kept.

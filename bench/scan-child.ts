@@ -1,0 +1,43 @@
+/**
+ * Child process for benchmarks: one scan, then its time, counts and peak RSS (this process,
+ * worker threads included) as a JSON line on stdout.
+ *   node dist/bench/scan-child.js DIR [--jobs N] [--cache DIR]
+ */
+import { loadDatabase } from '../kernel-symbols';
+import { scan } from '../src/scan';
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const opt = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const dir = args[0];
+  const t0 = process.hrtime.bigint();
+  const db = loadDatabase('6.1');
+  const { result } = await scan([dir], {
+    db,
+    jobs: opt('--jobs') ? Number(opt('--jobs')) : undefined,
+    cache: opt('--cache') ?? false,
+    gitignore: false,
+  });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  process.stdout.write(
+    JSON.stringify({
+      ms,
+      files: result.stats.files,
+      analysed: result.stats.analysed,
+      bytes: result.stats.bytes,
+      units: result.units.length,
+      findings: result.findings.length,
+      errors: result.errors.length,
+      warnings: result.warnings.length,
+      maxRssMB: process.resourceUsage().maxRSS / 1024,
+    }) + '\n',
+  );
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
