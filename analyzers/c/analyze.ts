@@ -980,6 +980,8 @@ function analyzeText(path: string, text: string, options: AnalyzeCOptions): CFil
           ? `${PARSE_LIMIT_NOTE} of ${limitMs} ms reached during ${e.during}; the whole file was read lexically`
           : e instanceof NestingTooDeep
           ? `brackets nest deeper than ${MAX_NESTING} levels; not parsed, the whole file was read lexically`
+          : e instanceof RangeError && /call stack/i.test(e.message)
+          ? 'syntax tree nested too deeply to walk; the whole file was read lexically'
           : `syntax tree could not be walked (${e instanceof Error ? e.message : String(e)}); the whole file was read lexically`,
       location: { path, line: 1, column: 1 },
     });
