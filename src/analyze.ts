@@ -97,7 +97,8 @@ export function analyzeBuffer(shownPath: string, data: Buffer, limits?: Limits):
       return { kind: 'facts', facts: analyzeKbuild(shownPath, data.toString('utf8')) };
     }
     if (OBJECT_NAME.test(shownPath)) {
-      return { kind: 'error', error: { path: shownPath, message: `${shownPath}: not an ELF file (no ELF magic), although its name says it is an object` } };
+      const what = data.length === 0 ? 'empty file (0 bytes), not an ELF object' : 'not an ELF file (no ELF magic), although its name says it is an object';
+      return { kind: 'error', error: { path: shownPath, message: `${shownPath}: ${what}` } };
     }
     return { kind: 'skipped' };
   } catch (e) {
