@@ -92,34 +92,35 @@ function gunzip(data: Buffer, limit: number): Buffer {
   return zlib.gunzipSync(data, { maxOutputLength: limit });
 }
 
-/** The window a zstd frame header at `at` asks for, or undefined when it is not a frame. */
-function zstdWindow(data: Uint8Array, at: number): number | undefined {
+/** The window a zstd frame header at `at` asks for (a single-segment frame: its content size), or undefined when it is not a frame. */
+function zstdWindow(data: Uint8Array, at: number): { size: number; singleSegment: boolean } | undefined {
   if (data.length < at + 6 || data[at] !== 0x28 || data[at + 1] !== 0xb5 || data[at + 2] !== 0x2f || data[at + 3] !== 0xfd) return undefined;
   const fhd = data[at + 4];
   const singleSegment = (fhd >> 5) & 1;
   if (!singleSegment) {
     const wd = data[at + 5];
     const base = 2 ** (10 + (wd >> 3));
-    return base + (base / 8) * (wd & 7);
+    return { size: base + (base / 8) * (wd & 7), singleSegment: false };
   }
   // single segment: the window is the frame content size
   const dictBytes = [0, 1, 2, 4][fhd & 3];
   const fcsBytes = [1, 2, 4, 8][fhd >> 6];
-  let off = at + 5 + dictBytes;
+  const off = at + 5 + dictBytes;
   if (data.length < off + fcsBytes) return undefined;
   let size = 0;
   for (let i = fcsBytes - 1; i >= 0; i--) size = size * 256 + data[off + i];
   if (fcsBytes === 2) size += 256;
-  off += fcsBytes;
-  return size;
+  return { size, singleSegment: true };
 }
 
 function unzstd(shownPath: string, data: Buffer, limit: number): Buffer {
+  // fzstd allocates the window a frame header asks for (up to 2 GiB) before decoding anything
   const window = zstdWindow(data, 0);
-  if (window !== undefined && window > limit) {
+  if (window !== undefined && window.size > limit) {
+    if (window.singleSegment) throw OVER_LIMIT; // the frame says how much it holds
     throw new DecompressError(
       shownPath,
-      `zstd frame asks for a ${formatBytes(window)} window, more than the ${formatBytes(limit)} limit for compressed modules; not analysed`,
+      `zstd frame asks for a ${formatBytes(window.size)} window, more than the ${formatBytes(limit)} limit for compressed modules; not analysed`,
     );
   }
   const parts: Uint8Array[] = [];
@@ -181,7 +182,7 @@ const XZ_ERRORS: Record<number, string> = {
 };
 
 function describe(format: Compression, e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
+  const msg = (e instanceof Error ? e.message : String(e)).replace(/^\w*Error: /, '');
   if (format === 'xz') {
     const m = /error code (\d+)/.exec(msg);
     if (m) return XZ_ERRORS[Number(m[1])] ?? `decoder error ${m[1]}`;
