@@ -5,30 +5,10 @@
  * from Module.symvers). Goal: gplcheck no slower than the plain pass.
  *   node dist/bench/modules.js [--runs N]
  */
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadDatabase } from '../kernel-symbols';
+import { debianModuleTree, loadDatabase } from '../kernel-symbols';
 import { scan } from '../src/scan';
-
-const REPO = path.resolve(__dirname, '../..');
-
-function debian(...args: string[]): string {
-  return execFileSync(path.join(REPO, 'test/setup/debian.sh'), args, { encoding: 'utf8' }).trim();
-}
-
-function listKos(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ko')) out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** The plain pass: what a short script does, with no error handling and no evidence. */
 export function plainPass(files: string[], symvers: string): { gplImports: number; ms: number } {
@@ -63,12 +43,7 @@ export function plainPass(files: string[], symvers: string): { gplImports: numbe
 }
 
 export async function run(runs = 3): Promise<string[]> {
-  const abi = debian('abi');
-  const image = debian('unpack', `linux-image-${abi}-amd64-unsigned`);
-  const dir = path.join(image, 'lib/modules', `${abi}-amd64`, 'kernel');
-  const headers = debian('unpack', `linux-headers-${abi}-amd64`);
-  const symvers = path.join(headers, 'usr/src', `linux-headers-${abi}-amd64`, 'Module.symvers');
-  const files = listKos(dir);
+  const { abi, dir, symvers, modules: files } = debianModuleTree();
   const bytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
   const db = loadDatabase('6.1');
   const plain: number[] = [];

@@ -1,13 +1,16 @@
 /**
  * `npm run bench`: every benchmark in one run, printed as plain lines for the README.
  * Run after `npm run build`. Heavy inputs (Debian packages) are fetched through
- * test/setup/debian.sh and cached in .cache/.
+ * test/setup/debian.sh and cached in .cache/. `--tree-limit N` scans only the first N files of
+ * the Linux tree (a quick look); without it the whole tree is read.
  */
 import * as os from 'os';
 import { run as cAnalyzer } from './c-analyzer';
 import { run as kernelSymbolsLoad } from './kernel-symbols-load';
 import { run as modules } from './modules';
 import { run as knowledge } from './knowledge';
+import { run as linuxTree } from './linux-tree';
+import { run as provenance } from './provenance';
 
 async function main(): Promise<void> {
   const cpus = os.cpus();
@@ -20,6 +23,10 @@ async function main(): Promise<void> {
   for (const line of await modules(3)) console.log(line);
   for (const line of await cAnalyzer()) console.log(line);
   for (const line of await knowledge(process.argv.includes('--treesitter'))) console.log(line);
+  // the whole Linux tree: floor, bare parse, cold and cached scans (about 15 minutes on 2 cores)
+  const limit = process.argv.indexOf('--tree-limit');
+  for (const line of await linuxTree(limit > 0 ? Number(process.argv[limit + 1]) : Infinity)) console.log(line);
+  for (const line of await provenance([])) console.log(line);
 }
 
 main().catch((e) => {

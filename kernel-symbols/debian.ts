@@ -90,3 +90,42 @@ export function fetchDebianHeaders(meta: ReachMeta): string {
   }
   return root;
 }
+
+/** The modules of Debian's newest bookworm generic kernel, with that kernel's Module.symvers. */
+export interface DebianModuleTree {
+  /** e.g. `6.1.0-56` */
+  abi: string;
+  /** `…/lib/modules/<abi>-amd64/kernel` of the unpacked linux-image-<abi>-amd64-unsigned */
+  dir: string;
+  /** Module.symvers of the unpacked linux-headers-<abi>-amd64 */
+  symvers: string;
+  /** every `.ko` below `dir`, absolute, sorted */
+  modules: string[];
+}
+
+function debianHelper(...args: string[]): string {
+  const script = [path.join(__dirname, '..', 'test', 'setup', 'debian.sh'), path.join(__dirname, '..', '..', 'test', 'setup', 'debian.sh')].find((c) =>
+    fs.existsSync(c),
+  );
+  if (!script) throw new KernelSymbolsError('test/setup/debian.sh not found next to this package', 'db-read');
+  return execFileSync(script, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+/** Downloads (cached) and lists Debian's real kernel modules, for tests and benchmarks. */
+export function debianModuleTree(): DebianModuleTree {
+  const abi = debianHelper('abi');
+  const image = debianHelper('unpack', `linux-image-${abi}-amd64-unsigned`);
+  const headers = debianHelper('unpack', `linux-headers-${abi}-amd64`);
+  const dir = path.join(image, 'lib/modules', `${abi}-amd64`, 'kernel');
+  const modules: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && e.name.endsWith('.ko')) modules.push(p);
+    }
+  };
+  walk(dir);
+  modules.sort();
+  return { abi, dir, symvers: path.join(headers, 'usr/src', `linux-headers-${abi}-amd64`, 'Module.symvers'), modules };
+}

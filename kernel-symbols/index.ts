@@ -65,3 +65,4 @@ export {
   type BuiltIndex,
 } from './source-index';
 export { explain, renderExplain, type ExplainResult, type ExplainOptions, type InlineInKernel, type ReachingName } from './explain';
+export { fetchDebianSymvers, debianModuleTree, type DebianModuleTree } from './debian';

@@ -9,33 +9,16 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { createDatabase } from '../../kernel-symbols';
+import { createDatabase, debianModuleTree } from '../../kernel-symbols';
 import { scan } from '../../src/scan';
 
 jest.setTimeout(900_000);
-
-const REPO = path.resolve(__dirname, '../..');
-const debian = (...args: string[]) =>
-  execFileSync(path.join(REPO, 'test/setup/debian.sh'), args, { encoding: 'utf8' }).trim();
 
 let abi: string;
 let modulesDir: string;
 let symvers: string;
 let kos: string[];
 let expected: Map<string, Set<string>>; // module path (relative to modulesDir) -> GPL-only imports
-
-function listKos(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile() && e.name.endsWith('.ko')) out.push(p);
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
 
 /** nm -u -A over all modules in a few processes: "path: U symbol" lines. */
 function undefinedSymbols(dir: string, files: string[]): Map<string, Set<string>> {
@@ -62,12 +45,7 @@ function gplOnlyFromSymvers(file: string): Set<string> {
 }
 
 beforeAll(() => {
-  abi = debian('abi');
-  const image = debian('unpack', `linux-image-${abi}-amd64-unsigned`);
-  modulesDir = path.join(image, 'lib/modules', `${abi}-amd64`, 'kernel');
-  const headers = debian('unpack', `linux-headers-${abi}-amd64`);
-  symvers = path.join(headers, 'usr/src', `linux-headers-${abi}-amd64`, 'Module.symvers');
-  kos = listKos(modulesDir);
+  ({ abi, dir: modulesDir, symvers, modules: kos } = debianModuleTree());
   const gpl = gplOnlyFromSymvers(symvers);
   expected = new Map();
   for (const [mod, syms] of undefinedSymbols(modulesDir, kos)) {
