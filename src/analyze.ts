@@ -130,7 +130,7 @@ export async function analyzeFileData(shownPath: string, data: Buffer, limits?: 
 function tooLargeSource(shownPath: string, size: number, limit: number): ReadError {
   return {
     path: shownPath,
-    message: `${shownPath}: ${formatBytes(size)}, larger than the ${formatBytes(limit)} limit for C sources and build files; not parsed (raise limits.maxSourceBytes to read it)`,
+    message: `${shownPath}: ${formatBytes(size)}, larger than the ${formatBytes(limit)} limit for C sources and build files; not parsed (raise --max-source-size or limits.maxSourceBytes to read it)`,
   };
 }
 

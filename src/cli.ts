@@ -138,6 +138,9 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', `project settings (default: ${CONFIG_FILE_NAME} in the current directory, when there is one)`)
     .option('--provenance <index...>', 'find code copied from Linux: match C sources against these indices (`gplcheck provenance index`; put it after the paths)')
     .option('--provenance-min-tokens <n>', `smallest copied region reported, in normalised tokens (default ${DEFAULT_MIN_TOKENS})`, positiveInt)
+    .option('--max-source-size <MiB>', 'C sources and Makefiles larger than this are reported, not parsed (default 8)', positiveInt)
+    .option('--parse-timeout <ms>', 'a C file still parsing after this long is read lexically instead (default 3000)', positiveInt)
+    .option('--max-decompressed-size <MiB>', 'a compressed module (.ko.xz/.ko.zst/.ko.gz) may decompress to at most this much (default 256)', positiveInt)
     .addHelpText(
       'after',
       `
@@ -170,6 +173,11 @@ Exit codes: 0 nothing reached --fail-on; 1 a finding did; 2 usage error or no in
           cache: opts.cache === false ? false : opts.cacheDir ?? defaultCacheDir(),
           shard: opts.shard,
           provenance,
+          limits: {
+            maxSourceBytes: opts.maxSourceSize !== undefined ? opts.maxSourceSize * 1024 * 1024 : undefined,
+            parseTimeMs: opts.parseTimeout,
+            maxDecompressedBytes: opts.maxDecompressedSize !== undefined ? opts.maxDecompressedSize * 1024 * 1024 : undefined,
+          },
           command: `gplcheck ${process.argv.slice(2).join(' ')}`,
           onProgress: (done, total) => progress.update(done, total),
         });
