@@ -2,7 +2,7 @@
 export { scan, type ScanOptions, type ScanOutput } from './scan';
 export { link } from './link';
 export { discover } from './discover';
-export { analyzeBuffer } from './analyze';
+export { analyzeBuffer, DEFAULT_LIMITS, type Limits } from './analyze';
 export { RULES, runRules } from '../rules';
 export { REPORTERS } from '../reports';
 export type { ScanResult } from '../reports/types';
