@@ -6,7 +6,6 @@
  *   node dist/bench/modules.js [--runs N]
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import { debianModuleTree, loadDatabase } from '../kernel-symbols';
 import { scan } from '../src/scan';
 
