@@ -53,6 +53,16 @@ describe('facts cache', () => {
     expect(warm.facts).toEqual(cold.facts);
   });
 
+  test('with worker threads, hits are served before the pool and give the same facts and stats', async () => {
+    const dir = copy();
+    const cache = path.join(tmp, 'cache-w');
+    const cold = await analyze([dir], { db, jobs: 2, cache });
+    const warm = await analyze([dir], { db, jobs: 2, cache });
+    const byPath = (x: { path: string }, y: { path: string }) => (x.path < y.path ? -1 : 1);
+    expect(warm.stats).toEqual({ ...cold.stats, cacheHits: cold.stats.analysed });
+    expect([...warm.facts].sort(byPath)).toEqual([...cold.facts].sort(byPath));
+  });
+
   test('a changed file, another database or another tool version is analysed again', async () => {
     const dir = copy();
     const cache = path.join(tmp, 'cache-b');

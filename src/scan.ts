@@ -164,14 +164,28 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
         }
       : undefined;
   const tasks: { task: BatchTask; heavy: boolean }[] = [];
+  const early: BatchResult[] = [];
+  const toBatch = (f: DiscoveredFile) => ({ path: f.path, absolute: f.absolute, ...(f.raw ? { raw: f.raw } : {}) });
+  let heavyFiles = files.filter((f) => classifyByName(f.path) !== 'other');
+  if (cache && jobs > 1 && heavyFiles.length > 0) {
+    // Cache hits are served here: reading back facts costs less than handing them across
+    // threads. Only the misses go to the worker threads.
+    const misses = new Set<string>();
+    for (let i = 0; i < heavyFiles.length; i += BATCH_FILES) {
+      const r = await analyzeBatch({ files: heavyFiles.slice(i, i + BATCH_FILES).map(toBatch), cache, limits, cachedOnly: true });
+      for (const m of r.misses ?? []) misses.add(m.path);
+      early.push(r);
+    }
+    heavyFiles = heavyFiles.filter((f) => misses.has(f.path));
+  }
   for (const heavy of [true, false]) {
-    const part = files.filter((f) => (classifyByName(f.path) !== 'other') === heavy);
+    const part = heavy ? heavyFiles : files.filter((f) => classifyByName(f.path) === 'other');
     for (let i = 0; i < part.length; i += BATCH_FILES) {
-      const batch = part.slice(i, i + BATCH_FILES).map((f) => ({ path: f.path, absolute: f.absolute, ...(f.raw ? { raw: f.raw } : {}) }));
+      const batch = part.slice(i, i + BATCH_FILES).map(toBatch);
       tasks.push({ task: { files: batch, ...(cache ? { cache } : {}), limits }, heavy });
     }
   }
-  const results = await runBatches(tasks, jobs, options.onProgress);
+  const results = [...early, ...(await runBatches(tasks, jobs, options.onProgress))];
   const facts: FileFacts[] = [];
   const errors: ReadError[] = [...found.errors];
   const stats = { files: files.length, bytes: 0, analysed: 0, skipped: 0, excluded: found.excluded + ignored, cacheHits: 0 };

@@ -20,6 +20,9 @@ export interface BatchTask {
   files: BatchFile[];
   cache?: { dir: string; identity: CacheIdentity };
   limits?: Limits;
+  /** Only look files up in the cache: a file not found there is returned in `misses`,
+   *  unanalysed (the caller sends those to the worker threads). */
+  cachedOnly?: boolean;
 }
 
 export interface BatchResult {
@@ -29,6 +32,8 @@ export interface BatchResult {
   bytes: number;
   skipped: number;
   cacheHits: number;
+  /** With `cachedOnly`: the files the cache did not have. */
+  misses?: BatchFile[];
 }
 
 let cache: FactsCache | undefined;
@@ -69,6 +74,12 @@ export async function analyzeBatch(task: BatchTask): Promise<BatchResult> {
         out.facts.push(hit);
         continue;
       }
+    }
+    if (task.cachedOnly && useCache) {
+      (out.misses ??= []).push(file);
+      out.bytes -= data.length; // counted when the miss is analysed
+      out.facts.push(null);
+      continue;
     }
     const r = await analyzeFileData(file.path, data, task.limits);
     if (classifyByName(file.path) === 'c') await noteParsed(data.length);

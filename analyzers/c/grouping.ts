@@ -57,13 +57,47 @@ export class FileIndex {
   }
 }
 
-/** Include directories (absolute or relative to the cwd, like the paths) that apply to a file. */
+/** Build files by the directory that holds them, made once per list of builds. */
+const buildsByDir = new WeakMap<BuildFacts[], Map<string, { b: BuildFacts; i: number }[]>>();
+
+function buildIndex(builds: BuildFacts[]): Map<string, { b: BuildFacts; i: number }[]> {
+  let idx = buildsByDir.get(builds);
+  if (!idx) {
+    idx = new Map();
+    for (let i = 0; i < builds.length; i++) {
+      const b = builds[i];
+      const d = path.dirname(norm(b.path));
+      const list = idx.get(d);
+      if (list) list.push({ b, i });
+      else idx.set(d, [{ b, i }]);
+    }
+    buildsByDir.set(builds, idx);
+  }
+  return idx;
+}
+
+/**
+ * Include directories (absolute or relative to the cwd, like the paths) that apply to a file:
+ * those of the makefiles in its directory and every directory above it, nearest last (as
+ * before: in the order of the builds list). Looks up the file's ancestors, not every makefile,
+ * so a whole kernel tree costs files x depth, not files x makefiles.
+ */
 export function includeDirsFor(file: string, builds: BuildFacts[]): string[] {
-  const dir = path.dirname(norm(file));
+  const idx = buildIndex(builds);
+  const found: { b: BuildFacts; i: number }[] = [];
+  let dir = path.dirname(norm(file));
+  for (;;) {
+    const here = idx.get(dir);
+    if (here) found.push(...here);
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  if (found.length === 0) return [];
+  found.sort((x, y) => x.i - y.i);
   const out: string[] = [];
-  for (const b of builds) {
+  for (const { b } of found) {
     const bdir = path.dirname(norm(b.path));
-    if (dir !== bdir && !dir.startsWith(bdir + path.sep)) continue;
     for (const d of b.includeDirs ?? []) out.push(path.isAbsolute(d) ? d : path.join(bdir, d));
   }
   return out;
