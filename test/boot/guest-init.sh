@@ -6,6 +6,9 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 export PATH=/bin
+# scratch files of this guest (in its own initramfs root, not the host's)
+guest_tmp=/tmp
+mkdir -p "$guest_tmp"
 
 # JSON string body: escapes backslash, quote, tab and newline; drops other control characters.
 json_str() {
@@ -67,12 +70,12 @@ t0="$(uptime_s)"
 {
   timeout 150 vmm --kernel /nested/vmlinuz --initrd /nested/initrd.gz \
     --append "console=ttyS0 quiet reboot=t panic=-1 acpi=off" --mem 256M
-  echo $? >/tmp/nested.rc
-} 2>&1 | tee /tmp/nested.log
-rc="$(cat /tmp/nested.rc)"
-tr -d '\r' </tmp/nested.log | grep -q -x "VMKERNEL-NESTED-GUEST-OK"
+  echo $? >"$guest_tmp/nested.rc"
+} 2>&1 | tee "$guest_tmp/nested.log"
+rc="$(cat "$guest_tmp/nested.rc")"
+tr -d '\r' <"$guest_tmp/nested.log" | grep -q -x "VMKERNEL-NESTED-GUEST-OK"
 marker=$(bool $?)
-emit "{\"event\":\"nested\",\"rc\":$rc,\"marker\":$marker,\"seconds\":$(awk -v a="$t0" -v b="$(uptime_s)" 'BEGIN{print b-a}'),\"output\":$(tail -n 20 /tmp/nested.log | json_lines)}"
+emit "{\"event\":\"nested\",\"rc\":$rc,\"marker\":$marker,\"seconds\":$(awk -v a="$t0" -v b="$(uptime_s)" 'BEGIN{print b-a}'),\"output\":$(tail -n 20 "$guest_tmp/nested.log" | json_lines)}"
 
 emit "{\"event\":\"done\",\"uptime\":$(uptime_s),\"tainted\":$(tainted)}"
 poweroff -f
