@@ -66,7 +66,7 @@ beforeAll(() => {
   fs.writeFileSync(
     path.join(tree, 'drv/drv.c'),
     '// SPDX-License-Identifier: GPL-2.0\n#include <linux/module.h>\n#include "/etc/passwd"\n#include "../../outside/secret.h"\n' +
-      'static int __init drv_init(void) { return system("touch /tmp/x"); }\nmodule_init(drv_init);\nMODULE_LICENSE("GPL");\n',
+      'static int __init drv_init(void) { return system("touch pwned"); }\nmodule_init(drv_init);\nMODULE_LICENSE("GPL");\n',
   );
   fs.copyFileSync(path.join(REPO, 'elf/testdata/hello'), path.join(tree, 'hello'));
   fs.chmodSync(path.join(tree, 'hello'), 0o755);
