@@ -20,6 +20,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
+import { lineOf, lineStarts } from '../analyzers/c/text';
 import type { ExportType } from '../analyzers/facts';
 import { DatabaseFormatError, KernelSymbolsError } from './errors';
 
@@ -204,21 +205,25 @@ export function blankComments(text: string): string {
   return out.join('');
 }
 
-function lineStarts(text: string): number[] {
-  const out = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) out.push(i + 1);
-  return out;
-}
-
-function lineAt(starts: number[], offset: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo + 1;
+/** Every `.h` under `dirs` of `root` (paths relative to root, `/`-separated), sorted.
+ *  A directory that cannot be listed is left out: kernel trees hold no unreadable ones. */
+export function listHeaders(root: string, dirs: readonly string[]): string[] {
+  const out: string[] = [];
+  const walk = (rel: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(path.join(root, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const r = `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(r);
+      else if (e.isFile() && e.name.endsWith('.h')) out.push(r);
+    }
+  };
+  for (const d of dirs) walk(d);
+  return out.sort();
 }
 
 interface Directive {
@@ -379,7 +384,7 @@ export function exportSitesOf(
         .map((x) => x.trim())
         .filter(Boolean);
     }
-    const line = lineAt(starts, m.index);
+    const line = lineOf(starts, m.index);
     for (const symbol of spec.names ? spec.names(sym) : [sym]) {
       const site: ExportSite = { symbol, macro: m[1], type: spec.type, file, line };
       if (namespace) site.namespace = namespace;
@@ -442,7 +447,7 @@ export function declarationsIn(file: string, raw: string, isName: (n: string) =>
     if (!DECL_FOLLOW.test(raw.slice(m.index + t.length, m.index + t.length + 40))) continue;
     seen.add(t);
     starts ??= lineStarts(raw);
-    out.push({ symbol: t, file, line: lineAt(starts, m.index) });
+    out.push({ symbol: t, file, line: lineOf(starts, m.index) });
   }
   return out;
 }
@@ -558,23 +563,7 @@ export function buildSourceIndex(root: string, opts: BuildIndexOptions = {}): Bu
   opts.progress?.(`${sites.length} export sites in ${filesScanned} files (${wrappers.size} wrapper macros)`);
 
   // Headers: include/ and arch/*/include/.
-  const headerFiles: string[] = [];
-  const listHeaders = (rel: string): void => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(path.join(root, rel), { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const r = `${rel}/${e.name}`;
-      if (e.isDirectory()) listHeaders(r);
-      else if (e.isFile() && e.name.endsWith('.h')) headerFiles.push(r);
-    }
-  };
-  listHeaders('include');
-  for (const a of safeDirs(path.join(root, 'arch'))) listHeaders(`arch/${a}/include`);
-  headerFiles.sort();
+  const headerFiles = listHeaders(root, ['include', ...safeDirs(path.join(root, 'arch')).map((a) => `arch/${a}/include`)]);
   const exported = new Set(sites.map((e) => e.symbol));
   const headers: HeaderLicence[] = [];
   const declarations: Declaration[] = [];

@@ -1,20 +1,11 @@
 /** Human-readable report for a terminal: findings grouped by unit, coloured on a TTY. */
 import { styleText } from 'util';
-import type { Location } from '../analyzers/facts';
 import type { RiskLevel } from '../rules/model';
 import type { EvidenceStep, Finding, Severity } from '../rules/types';
-import { findingFingerprint } from './common';
+import { findingFingerprint, formatLocation } from './common';
 import type { Reporter, ScanResult } from './types';
 
 type Style = Parameters<typeof styleText>[0];
-
-export function formatLocation(l: Location): string {
-  let s = l.path;
-  if (l.line !== undefined) s += `:${l.line}${l.column !== undefined ? `:${l.column}` : ''}`;
-  else if (l.section !== undefined) s += ` ${l.section}${l.offset !== undefined ? `+0x${l.offset.toString(16)}` : ''}`;
-  if (l.function) s += ` (in ${l.function})`;
-  return s;
-}
 
 const MAX_LOCATIONS = 5;
 const WIDTH = 110;

@@ -161,11 +161,7 @@ fetch() {
           echo "cannot download $spec from the bullseye/trixie archives:" >&2; cat "$APT_DIR/download-$pkg.err" >&2; exit 1; }
       fi
     fi
-    deb="$(ls -t "$want"*.deb | head -n1)"
-    rm -rf "$dir"; mkdir -p "$dir"
-    dpkg -x "$deb" "$dir"
-    dpkg-deb -f "$deb" Version > "$dir/.version"
-    touch "$dir/.unpacked"
+    unpack_deb "$(ls -t "$want"*.deb | head -n1)" "$dir"
   ) 9>"$GPLCHECK_CACHE/debian/.lock-$pkg"
   echo "$dir"
 }

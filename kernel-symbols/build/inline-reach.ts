@@ -27,6 +27,7 @@ import type { CFileFacts } from '../../analyzers/facts';
 import type { ReachBody, ReachMeta } from '../reach';
 import { deadLines, type Config } from './kconfig';
 import { REACH_FORMAT_NAME, REACH_FORMAT_VERSION } from '../reach';
+import { listHeaders as listHeaderFiles } from '../source-index';
 
 /** Header directories of an x86-64 headers package, relative to its root. */
 export const DEFAULT_HEADER_DIRS = ['include', 'arch/x86/include'];
@@ -43,22 +44,7 @@ export interface DefinitionFacts {
 
 /** Every `.h` under `dirs` of `root`, relative to root, sorted. */
 export function listHeaders(root: string, dirs: readonly string[] = DEFAULT_HEADER_DIRS): string[] {
-  const out: string[] = [];
-  const walk = (rel: string): void => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(path.join(root, rel), { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const r = `${rel}/${e.name}`;
-      if (e.isDirectory()) walk(r);
-      else if (e.isFile() && e.name.endsWith('.h')) out.push(r);
-    }
-  };
-  for (const d of dirs) walk(d);
-  return out.sort();
+  return listHeaderFiles(root, dirs);
 }
 
 const CH_DOT = 46;

@@ -46,6 +46,15 @@ install_headers() {
   echo "$abi"
 }
 
+# Unpack a .deb into DIR (emptied first), recording its version; `.unpacked` marks it complete.
+unpack_deb() {
+  local deb="$1" dir="$2"
+  rm -rf "$dir"; mkdir -p "$dir"
+  dpkg -x "$deb" "$dir"
+  dpkg-deb -f "$deb" Version > "$dir/.version"
+  touch "$dir/.unpacked"
+}
+
 # Download a package (.deb) and unpack it; prints the directory. The whole step runs under a
 # per-package lock, so parallel callers neither download twice nor unpack over each other.
 debian_unpack() {
@@ -57,11 +66,7 @@ debian_unpack() {
     if [ ! -f "$dir/.unpacked" ]; then
       cd "$GPLCHECK_CACHE/debian/debs"
       ls "${pkg}"_*.deb >/dev/null 2>&1 || apt-get -o APT::Sandbox::User=root download -qq "$pkg" >/dev/null
-      deb="$(ls -t "$GPLCHECK_CACHE/debian/debs/${pkg}"_*.deb | head -n1)"
-      rm -rf "$dir"; mkdir -p "$dir"
-      dpkg -x "$deb" "$dir"
-      dpkg-deb -f "$deb" Version > "$dir/.version"
-      touch "$dir/.unpacked"
+      unpack_deb "$(ls -t "$GPLCHECK_CACHE/debian/debs/${pkg}"_*.deb | head -n1)" "$dir"
     fi
   ) 9>"$GPLCHECK_CACHE/debian/.lock-$pkg"
   echo "$dir"
