@@ -109,6 +109,9 @@ export interface ElfFileFacts {
   imports: ElfImport[];
   functions: ElfFunction[];
   internalRefs: ElfInternalRef[];
+  /** Set when the analysis read the symbol tables only (AnalyzeElfOptions.sites): `imports`
+   *  are complete, but carry no sites, and `internalRefs` is empty. */
+  sitesOmitted?: true;
   /** Userspace only. */
   dynamic?: { needed: string[]; interpreter?: string; imports: string[] };
   /** Problems inside an otherwise readable file. */

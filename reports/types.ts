@@ -37,6 +37,8 @@ export interface ScanResult {
 export interface ShardData {
   index: number;
   count: number;
+  /** The evidence level asked for (src/evidence.ts); the shard itself read every binary in full. */
+  evidence?: 'boundary' | 'all';
   facts: FileFacts[];
   errors: ReadError[];
   stats: { files: number; bytes: number; analysed: number; skipped: number; excluded: number; cacheHits: number };

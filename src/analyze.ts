@@ -13,7 +13,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { FileFacts, ReadError } from '../analyzers/facts';
-import { analyzeElf, isElf } from '../analyzers/elf';
+import { analyzeElf, isElf, type AnalyzeElfOptions } from '../analyzers/elf';
 import { analyzeC, analyzeKbuild } from '../analyzers/c';
 import { compressionOf, decompress, formatBytes, innerName, DEFAULT_MAX_DECOMPRESSED_BYTES } from './decompress';
 
@@ -79,10 +79,10 @@ function errorOf(shownPath: string, e: unknown): AnalyzeResult {
 const OBJECT_NAME = /\.(ko|o|so)$/;
 
 /** Analyse bytes already read. `shownPath` is what reports print. */
-export function analyzeBuffer(shownPath: string, data: Buffer, limits?: Limits): AnalyzeResult {
+export function analyzeBuffer(shownPath: string, data: Buffer, limits?: Limits, elf?: AnalyzeElfOptions): AnalyzeResult {
   try {
     const lim = resolveLimits(limits);
-    if (isElf(data)) return { kind: 'facts', facts: analyzeElf(shownPath, data) };
+    if (isElf(data)) return { kind: 'facts', facts: analyzeElf(shownPath, data, elf) };
     const compression = compressionOf(shownPath);
     if (compression) {
       return { kind: 'error', error: { path: shownPath, message: `${shownPath}: not an ELF file once decompressed (${compression}), although its name says it is an object` } };
@@ -111,9 +111,9 @@ export function analyzeBuffer(shownPath: string, data: Buffer, limits?: Limits):
  * decompressed first (within `limits.maxDecompressedBytes`) and analysed as the object it holds;
  * its facts keep the real file name. Never rejects.
  */
-export async function analyzeFileData(shownPath: string, data: Buffer, limits?: Limits): Promise<AnalyzeResult> {
+export async function analyzeFileData(shownPath: string, data: Buffer, limits?: Limits, elf?: AnalyzeElfOptions): Promise<AnalyzeResult> {
   const compression = compressionOf(shownPath);
-  if (!compression) return analyzeBuffer(shownPath, data, limits);
+  if (!compression) return analyzeBuffer(shownPath, data, limits, elf);
   let inner: Buffer;
   try {
     inner = await decompress(shownPath, data, compression, resolveLimits(limits).maxDecompressedBytes);
@@ -124,7 +124,7 @@ export async function analyzeFileData(shownPath: string, data: Buffer, limits?: 
     const what = inner.length === 0 ? 'is empty once decompressed' : `holds no ELF object once decompressed (${compression}), although its name says ${path.basename(innerName(shownPath))}`;
     return { kind: 'error', error: { path: shownPath, message: `${shownPath}: ${what}` } };
   }
-  return analyzeBuffer(shownPath, inner, limits);
+  return analyzeBuffer(shownPath, inner, limits, elf);
 }
 
 function tooLargeSource(shownPath: string, size: number, limit: number): ReadError {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `gplcheck` command. */
 import { Command, InvalidArgumentError } from 'commander';
+import { EVIDENCE_LEVELS, type EvidenceLevel } from './evidence';
 import * as fs from 'fs';
 import { importSymvers, listDatabases, loadDatabase } from '../kernel-symbols';
 import { REPORTERS, type ScanResult } from '../reports';
@@ -37,6 +38,11 @@ export const EXIT_USAGE = 2;
 function severityArg(v: string): Severity | 'none' {
   if (v === 'none' || (SEVERITIES as readonly string[]).includes(v)) return v as Severity | 'none';
   throw new InvalidArgumentError(`expected one of ${[...SEVERITIES, 'none'].join(', ')}`);
+}
+
+function evidenceLevel(v: string): EvidenceLevel {
+  if (!(EVIDENCE_LEVELS as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${EVIDENCE_LEVELS.join(', ')}`);
+  return v as EvidenceLevel;
 }
 
 function positiveInt(v: string): number {
@@ -132,6 +138,11 @@ export function buildProgram(): Command {
     .option('-x, --exclude <glob>', 'leave out paths matching a glob (relative to the scanned directory; repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--no-gitignore', 'also scan what .gitignore files in the scanned directories leave out')
     .option('-j, --jobs <n>', 'worker threads for C analysis (default: every core)', positiveInt)
+    .option(
+      '--evidence <level>',
+      'binaries read with every reference site: "boundary" (default: all but GPL-compatible modules no boundary path passes through, which are named by their symbol tables) or "all"',
+      evidenceLevel,
+    )
     .option('--cache-dir <dir>', 'where to keep the facts cache (default: $XDG_CACHE_HOME/gplcheck)')
     .option('--no-cache', 'neither read nor write the facts cache')
     .option('--shard <i/n>', 'scan only slice i of n (for CI matrices); join the JSON reports with `gplcheck merge`', shardArg)
@@ -170,6 +181,7 @@ Exit codes: 0 nothing reached --fail-on; 1 a finding did; 2 usage error or no in
           exclude: opts.exclude,
           gitignore: opts.gitignore,
           jobs: opts.jobs,
+          evidence: opts.evidence,
           cache: opts.cache === false ? false : opts.cacheDir ?? defaultCacheDir(),
           shard: opts.shard,
           provenance,

@@ -287,7 +287,7 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
   const facts = new Map<string, FileFacts[]>();
   for (const d of drafts.values()) {
     const imports: LinkedImport[] = [];
-    const symbols = [...d.refs.keys()].sort(byCodeUnits);
+    const symbols = [...d.refs.keys()].sort(); // strings: by UTF-16 code units
     for (const symbol of symbols) {
       const r = d.refs.get(symbol)!;
       if (d.functions.has(symbol) && d.hasBinary && r.binary.length === 0) continue;
@@ -301,29 +301,23 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
       }
       const scanned = scannedExports.get(symbol);
       if (scanned && scanned.unit !== d.id) {
-        imports.push({
-          symbol,
-          exportType: scanned.exp.type,
-          ...(scanned.exp.namespace ? { namespace: scanned.exp.namespace } : {}),
-          provider: scanned.unit,
-          providerKind: 'scanned',
-          sites,
-          evidence,
-        });
+        const { type: exportType, namespace } = scanned.exp;
+        imports.push(
+          namespace
+            ? { symbol, exportType, namespace, provider: scanned.unit, providerKind: 'scanned', sites, evidence }
+            : { symbol, exportType, provider: scanned.unit, providerKind: 'scanned', sites, evidence },
+        );
         continue;
       }
       if (scanned) continue; // the unit's own export: internal
       const k = db.lookup(symbol);
       if (k) {
-        imports.push({
-          symbol,
-          exportType: k.type,
-          ...(k.namespace ? { namespace: k.namespace } : {}),
-          provider: k.module,
-          providerKind: 'kernel',
-          sites,
-          evidence,
-        });
+        // (two literals rather than a conditional spread: this runs for every import)
+        imports.push(
+          k.namespace
+            ? { symbol, exportType: k.type, namespace: k.namespace, provider: k.module, providerKind: 'kernel', sites, evidence }
+            : { symbol, exportType: k.type, provider: k.module, providerKind: 'kernel', sites, evidence },
+        );
       } else {
         imports.push({ symbol, exportType: 'unknown', providerKind: 'unknown', sites, evidence });
       }

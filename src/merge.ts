@@ -3,6 +3,7 @@
  * the whole tree reports. Each shard carries its per-file facts; linking (and so resolution of
  * symbols exported in one shard and used in another) and the rules run again over all of them.
  */
+import { applyEvidenceLevel } from './evidence';
 import * as fs from 'fs';
 import type { ReadError } from '../analyzers/facts';
 import type { KernelSymbolDb } from '../kernel-symbols/types';
@@ -51,6 +52,9 @@ export function mergeShards(
     if (doc.database.name !== db.meta.name || (doc.database.source?.sha256 ?? '') !== (db.meta.source.sha256 ?? '')) {
       throw new MergeError(`${file}: scanned against kernel symbols '${doc.database.name}', not '${db.meta.name}'; merge with --symbols ${doc.database.name}`);
     }
+    if ((s.evidence ?? 'boundary') !== (docs[0].doc.shard!.evidence ?? 'boundary')) {
+      throw new MergeError(`${file}: scanned with --evidence ${s.evidence ?? 'boundary'}, but ${docs[0].file} with --evidence ${docs[0].doc.shard!.evidence ?? 'boundary'}`);
+    }
     if (JSON.stringify(doc.inputs) !== JSON.stringify(docs[0].doc.inputs)) {
       throw new MergeError(`${file}: scanned ${doc.inputs.join(' ')}, but ${docs[0].file} scanned ${docs[0].doc.inputs.join(' ')}`);
     }
@@ -78,5 +82,8 @@ export function mergeShards(
     analysis.stats.skipped += s.stats.skipped;
     analysis.stats.excluded = Math.max(analysis.stats.excluded, s.stats.excluded);
   }
+  // Shards read every binary in full; the merge keeps what one scan at their level would have.
+  const level = docs[0].doc.shard!.evidence ?? 'boundary';
+  analysis.facts = applyEvidenceLevel(analysis.facts, db, level);
   return finish(docs[0].doc.inputs, analysis, { db, ...options }, Date.now() - t0);
 }

@@ -15,6 +15,7 @@ import { TOOL, PACKAGE_ROOT } from './version';
 import { analyzeBatch, type BatchResult, type BatchTask } from './worker';
 import { assess } from './assess';
 import { isUnder, type LoadedConfig } from './config';
+import { needingSites, type EvidenceLevel } from './evidence';
 import { attachProvenance, provenanceReport, type ProvenanceScanOptions } from '../kernel-symbols/provenance';
 
 export interface ScanOptions {
@@ -42,6 +43,9 @@ export interface ScanOptions {
   provenance?: ProvenanceScanOptions;
   /** Bounds on what one file may cost (size of sources, parse time, decompressed size); see src/analyze.ts. */
   limits?: Limits;
+  /** Which binaries are read with every reference site (src/evidence.ts). Default `boundary`;
+   *  a shard always reads `all`, so that a merge has what one scan would have had. */
+  evidence?: EvidenceLevel;
 }
 
 export interface ScanOutput {
@@ -163,6 +167,7 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
           identity: { toolVersion: TOOL.version, database: `${options.db.meta.name}:${options.db.meta.source.sha256 ?? options.db.meta.kernel}` },
         }
       : undefined;
+  const evidence: EvidenceLevel = options.shard ? 'all' : options.evidence ?? 'boundary';
   const tasks: { task: BatchTask; heavy: boolean }[] = [];
   const early: BatchResult[] = [];
   const toBatch = (f: DiscoveredFile) => ({ path: f.path, absolute: f.absolute, ...(f.raw ? { raw: f.raw } : {}) });
@@ -182,7 +187,7 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
     const part = heavy ? heavyFiles : files.filter((f) => classifyByName(f.path) === 'other');
     for (let i = 0; i < part.length; i += BATCH_FILES) {
       const batch = part.slice(i, i + BATCH_FILES).map(toBatch);
-      tasks.push({ task: { files: batch, ...(cache ? { cache } : {}), limits }, heavy });
+      tasks.push({ task: { files: batch, ...(cache ? { cache } : {}), limits, evidence }, heavy });
     }
   }
   const results = [...early, ...(await runBatches(tasks, jobs, options.onProgress))];
@@ -197,11 +202,33 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
     stats.cacheHits += r.cacheHits;
   }
   stats.analysed = facts.length;
+  if (evidence === 'boundary') await readSitesWhereNeeded(facts, files, options.db, limits);
   if (options.provenance) {
     const abs = new Map(files.map((f) => [f.path, f.absolute]));
     errors.push(...attachProvenance(facts, (p) => abs.get(p), options.provenance));
   }
   return { facts, errors, stats };
+}
+
+/** Step 2 of src/evidence.ts: binaries read for their symbol tables only whose reference
+ *  sites turn out to be evidence are read again in full, in this thread (they are few). */
+async function readSitesWhereNeeded(facts: FileFacts[], files: DiscoveredFile[], db: KernelSymbolDb, limits: Limits): Promise<void> {
+  const need = new Set(needingSites(facts, db));
+  if (need.size === 0) return;
+  const wanted = files.filter((f) => need.has(f.path));
+  const again = new Map<string, FileFacts>();
+  for (let i = 0; i < wanted.length; i += BATCH_FILES) {
+    const batch = wanted.slice(i, i + BATCH_FILES);
+    const r = await analyzeBatch({ files: batch.map((f) => ({ path: f.path, absolute: f.absolute, ...(f.raw ? { raw: f.raw } : {}) })), limits, evidence: 'all' });
+    r.facts.forEach((f, j) => {
+      if (f) again.set(batch[j].path, f);
+    });
+  }
+  // A file that changed or vanished since keeps the facts first read; its sites stay omitted.
+  for (let i = 0; i < facts.length; i++) {
+    const f = again.get(facts[i].path);
+    if (f && f.analyzer === 'elf') facts[i] = f;
+  }
 }
 
 /** Linking, rules and the result, from analysis output (one scan's, or shards' merged). */
@@ -254,7 +281,7 @@ export async function scan(inputs: string[], options: ScanOptions): Promise<Scan
   const analysis = await analyze(inputs, options);
   const out = finish(inputs, analysis, options, Date.now() - t0);
   if (options.shard) {
-    out.result.shard = { ...options.shard, facts: out.facts, errors: analysis.errors, stats: analysis.stats };
+    out.result.shard = { ...options.shard, evidence: options.evidence ?? 'boundary', facts: out.facts, errors: analysis.errors, stats: analysis.stats };
   }
   return out;
 }

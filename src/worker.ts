@@ -8,6 +8,7 @@ import { analyzeFileData, classifyByName, readCandidate, type Limits } from './a
 import { PARSE_LIMIT_NOTE } from '../analyzers/c';
 import { FactsCache, type CacheIdentity } from './cache';
 import { noteParsed } from './memory';
+import { elfSitesOption, type EvidenceLevel } from './evidence';
 
 export interface BatchFile {
   path: string;
@@ -23,6 +24,8 @@ export interface BatchTask {
   /** Only look files up in the cache: a file not found there is returned in `misses`,
    *  unanalysed (the caller sends those to the worker threads). */
   cachedOnly?: boolean;
+  /** Which binaries are read with their reference sites (src/evidence.ts); default `all`. */
+  evidence?: EvidenceLevel;
 }
 
 export interface BatchResult {
@@ -81,7 +84,7 @@ export async function analyzeBatch(task: BatchTask): Promise<BatchResult> {
       out.facts.push(null);
       continue;
     }
-    const r = await analyzeFileData(file.path, data, task.limits);
+    const r = await analyzeFileData(file.path, data, task.limits, { sites: elfSitesOption(task.evidence ?? 'all') });
     if (classifyByName(file.path) === 'c') await noteParsed(data.length);
     if (r.kind === 'facts') {
       out.facts.push(r.facts);

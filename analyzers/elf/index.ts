@@ -19,6 +19,14 @@ export interface AnalyzeElfOptions {
   hash?: boolean;
   /** Record `internalRefs` (default true). */
   internalRefs?: boolean;
+  /**
+   * Collect reference sites (every relocation that names an import, with its function) and
+   * `internalRefs`: true (the default), false, or a choice made per file once its licence tags
+   * and kind are known. Without them only the symbol tables are read: imports carry no sites
+   * and the facts say `sitesOmitted`. Reading relocations is most of what analysing a module
+   * costs; the pipeline decides which files need them.
+   */
+  sites?: boolean | ((file: { licenses: readonly string[]; unitKind: ElfFileFacts['unitKind'] }) => boolean);
 }
 
 /** True when the bytes start with the ELF magic (4 bytes suffice). */
@@ -113,14 +121,8 @@ export function analyzeElf(path: string, data: Buffer, options: AnalyzeElfOption
   const imports: ElfImport[] = [];
   const internalRefs: ElfInternalRef[] = [];
   const indexes = new Map<number, FunctionIndex>();
-  if (st) {
-    // guard: a damaged part becomes a warning; nothing but an ElfError leaves analyzeElf.
-    f.guard(() => collectFunctions(f, st, functions, indexes), undefined);
-    // A linked image imports what its .dynsym leaves undefined (its .symtab may carry
-    // `name@VERSION` spellings of the same symbols); an object imports from its .symtab.
-    const importTable = isRel ? st : f.dynamicSymbols() ?? st;
-    f.guard(() => collectReferences(f, importTable, path, imports, internalRefs, indexes, options.internalRefs !== false), undefined);
-  }
+  // guard: a damaged part becomes a warning; nothing but an ElfError leaves analyzeElf.
+  if (st) f.guard(() => collectFunctions(f, st, functions, indexes), undefined);
 
   // ---- kind of unit
   const hasDynamic = f.sections.some((s) => s.type === SHT_DYNAMIC) || f.segments.some((p) => p.type === PT_DYNAMIC);
@@ -130,6 +132,14 @@ export function analyzeElf(path: string, data: Buffer, options: AnalyzeElfOption
   else if (isRel) unitKind = 'object';
   else if ((h.type === ET_EXEC || h.type === ET_DYN) && (hasDynamic || interpreter !== undefined || functions.some((fn) => fn.name === 'main' && fn.global))) unitKind = 'userspace';
   else unitKind = 'object';
+
+  const wantSites = typeof options.sites === 'function' ? options.sites({ licenses, unitKind }) : options.sites !== false;
+  if (st) {
+    // A linked image imports what its .dynsym leaves undefined (its .symtab may carry
+    // `name@VERSION` spellings of the same symbols); an object imports from its .symtab.
+    const importTable = isRel ? st : f.dynamicSymbols() ?? st;
+    f.guard(() => collectReferences(f, importTable, path, imports, internalRefs, indexes, wantSites, options.internalRefs !== false), undefined);
+  }
 
   const facts: ElfFileFacts = {
     analyzer: 'elf',
@@ -147,6 +157,7 @@ export function analyzeElf(path: string, data: Buffer, options: AnalyzeElfOption
     internalRefs,
     warnings: [],
   };
+  if (!wantSites) facts.sitesOmitted = true;
   if (options.hash) facts.hash = createHash('sha256').update(data).digest('hex');
   if (moduleName !== undefined) facts.moduleName = moduleName;
   if (vermagic !== undefined) facts.vermagic = vermagic;
@@ -190,6 +201,7 @@ function collectReferences(
   imports: ElfImport[],
   internalRefs: ElfInternalRef[],
   indexes: Map<number, FunctionIndex>,
+  wantSites: boolean,
   wantInternal: boolean,
 ): void {
   const isRel = f.header.type === ET_REL;
@@ -204,6 +216,7 @@ function collectReferences(
     byName.set(name, imp);
     imports.push(imp);
   }
+  if (!wantSites) return;
 
   for (const rs of f.relocationSections()) {
     const t = f.relocations(rs);
