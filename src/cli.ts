@@ -109,6 +109,8 @@ function readBaselineOrUsage(file: string, requireReasons: boolean): BaselineFil
 }
 
 const FORMATS = () => Object.keys(REPORTERS).join(', ');
+/** Reports that read the raw facts (RenderOptions.facts). */
+const FACT_FORMATS = new Set(['spdx', 'html', 'markdown']);
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -143,8 +145,8 @@ export function buildProgram(): Command {
       'binaries read with every reference site: "boundary" (default: all but GPL-compatible modules no boundary path passes through, which are named by their symbol tables) or "all"',
       evidenceLevel,
     )
-    .option('--cache-dir <dir>', 'where to keep the facts cache (default: $XDG_CACHE_HOME/gplcheck)')
-    .option('--no-cache', 'neither read nor write the facts cache')
+    .option('--cache-dir <dir>', 'where to keep the cache of per-file facts and of whole results (default: $XDG_CACHE_HOME/gplcheck)')
+    .option('--no-cache', 'neither read nor write the cache')
     .option('--shard <i/n>', 'scan only slice i of n (for CI matrices); join the JSON reports with `gplcheck merge`', shardArg)
     .option('-c, --config <file>', `project settings (default: ${CONFIG_FILE_NAME} in the current directory, when there is one)`)
     .option('--provenance <index...>', 'find code copied from Linux: match C sources against these indices (`gplcheck provenance index`; put it after the paths)')
@@ -173,11 +175,14 @@ Exit codes: 0 nothing reached --fail-on; 1 a finding did; 2 usage error or no in
       const config = loadConfig(opts.config);
       const provenance = opts.provenance ? { indices: (opts.provenance as string[]).map(loadProvenanceIndex), minTokens: opts.provenanceMinTokens } : undefined;
       const progress = createProgress({ quiet: opts.quiet });
+      // only these reports show SPDX lines and includes from the raw facts
+      const needFacts = specs.some((s) => FACT_FORMATS.has(s.format));
       let out;
       try {
         out = await scan(paths, {
           db,
           config,
+          needFacts,
           exclude: opts.exclude,
           gitignore: opts.gitignore,
           jobs: opts.jobs,
@@ -196,7 +201,8 @@ Exit codes: 0 nothing reached --fail-on; 1 a finding did; 2 usage error or no in
       } finally {
         progress.stop();
       }
-      const { result, facts } = out;
+      const result = out.result;
+      const facts = needFacts ? out.facts : undefined;
       if (baseline) {
         result.baseline = compareWithBaseline(result, baseline, opts.baseline);
         if (opts.prune && result.baseline.stale.length) {
@@ -217,7 +223,7 @@ Exit codes: 0 nothing reached --fail-on; 1 a finding did; 2 usage error or no in
     .option('-x, --exclude <glob>', 'leave out paths matching a glob (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--no-gitignore', 'also scan what .gitignore files in the scanned directories leave out')
     .option('-j, --jobs <n>', 'worker threads for C analysis (default: every core)', positiveInt)
-    .option('--no-cache', 'neither read nor write the facts cache')
+    .option('--no-cache', 'neither read nor write the cache')
     .option('-c, --config <file>', `project settings (default: ${CONFIG_FILE_NAME} in the current directory, when there is one)`)
     .option('-q, --quiet', 'no progress and no summary on standard error');
   baselineCmd.addHelpText(
@@ -242,6 +248,7 @@ Example:
         gitignore: opts.gitignore,
         jobs: opts.jobs,
         cache: opts.cache === false ? false : defaultCacheDir(),
+        needFacts: false,
         command: `gplcheck ${process.argv.slice(2).join(' ')}`,
         onProgress: (done, total) => progress.update(done, total),
       });

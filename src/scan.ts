@@ -7,6 +7,7 @@ import { RULES, type RuleSettings } from '../rules';
 import type { KernelSymbolDb } from '../kernel-symbols/types';
 import type { ScanResult } from '../reports/types';
 import { defaultCacheDir } from './cache';
+import { openResultCache } from './result-cache';
 import { classifyByName, resolveLimits, type Limits } from './analyze';
 import { discover, type DiscoveredFile } from './discover';
 import { link } from './link';
@@ -28,9 +29,14 @@ export interface ScanOptions {
   gitignore?: boolean;
   /** Worker threads for analysis; 1 analyses in the calling thread. Default: every core. */
   jobs?: number;
-  /** Facts cache directory; false turns the cache off. Default: off for the library, the CLI
-   *  turns it on in the user's cache directory. */
+  /** Cache directory, for the per-file facts cache and the result cache (src/result-cache.ts);
+   *  false turns both off. Default: off for the library, the CLI turns it on in the user's
+   *  cache directory. */
   cache?: string | false;
+  /** false: the caller does not use ScanOutput.facts, so a result served from the result cache
+   *  is returned without analysing any file (facts then throws when read). Default true: a
+   *  cached result comes with facts from the per-file cache. */
+  needFacts?: boolean;
   /** Scan only slice `index` (1-based) of `count`: files are assigned by a hash of their path. */
   shard?: { index: number; count: number };
   /** gplcheck.config.json as loaded (src/config.ts): severities, declared licences, third-party and ignored paths. */
@@ -278,11 +284,31 @@ function reproducibleNow(): Date {
 
 export async function scan(inputs: string[], options: ScanOptions): Promise<ScanOutput> {
   const t0 = Date.now();
+  const results = openResultCache({ inputs, options, startNs: BigInt(t0) * 1_000_000n });
+  const hit = results?.lookup();
+  if (hit) {
+    // the stored result, with this run's tool, database, command, date and time
+    hit.tool = TOOL;
+    hit.database = options.db.meta;
+    hit.invocation = { command: options.command ?? `gplcheck scan ${inputs.join(' ')}`, date: (options.now ?? reproducibleNow()).toISOString() };
+    const facts = options.needFacts === false ? undefined : [...(await analyze(inputs, options)).facts].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    hit.stats = { ...hit.stats, ms: Date.now() - t0 };
+    if (facts) return { result: hit, facts };
+    const out = { result: hit } as ScanOutput;
+    Object.defineProperty(out, 'facts', {
+      enumerable: false,
+      get() {
+        throw new Error('ScanOutput.facts: this result came from the result cache and the scan was run with needFacts: false');
+      },
+    });
+    return out;
+  }
   const analysis = await analyze(inputs, options);
   const out = finish(inputs, analysis, options, Date.now() - t0);
   if (options.shard) {
     out.result.shard = { ...options.shard, evidence: options.evidence ?? 'boundary', facts: out.facts, errors: analysis.errors, stats: analysis.stats };
   }
+  results?.store(out.result);
   return out;
 }
 

@@ -1,0 +1,281 @@
+/** The result cache: a warm scan returns exactly the cold result; every change is a miss. */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { loadDatabase } from '../kernel-symbols';
+import { REPORTERS } from '../reports';
+import type { ScanResult } from '../reports/types';
+import { loadConfig } from './config';
+import { RACY_NS, ResultCacheError, unstableReason } from './result-cache';
+import { scan, type ScanOptions } from './scan';
+import { TOOL } from './version';
+
+jest.setTimeout(180_000);
+
+const REPO = path.resolve(__dirname, '..');
+const db = loadDatabase('6.1');
+const now = new Date('2026-01-01T00:00:00Z');
+const MODULES = ['gpl_shim', 'prop_direct', 'gpl_provider', 'ns_missing'];
+
+/** Every report that renders from the result alone, with the time of the run left out. */
+const render = (r: ScanResult) => {
+  const same = { ...r, stats: { ...r.stats, ms: 0 } };
+  return REPORTERS.json.render(same, {}) + REPORTERS.text.render(same, {}) + REPORTERS.sarif.render(same, {});
+};
+
+/** A result served from the cache has its heavy parts as accessors; a computed one has plain data. */
+const fromCache = (r: ScanResult) => r.units.length > 0 && typeof Object.getOwnPropertyDescriptor(r.units[0], 'imports')?.get === 'function';
+
+let tmp: string;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits until files written now are no longer "racy" for a scan that starts afterwards. */
+const settle = () => sleep(Number(RACY_NS / 1_000_000n) + 100);
+
+/** A tree of real sources, Kbuild files and the modules built from them. */
+function tree(): string {
+  const dir = fs.mkdtempSync(path.join(tmp, 'tree-'));
+  for (const m of MODULES) {
+    fs.cpSync(path.join(REPO, 'test/fixtures/modules/src', m), path.join(dir, 'src', m), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'build', m), { recursive: true });
+    fs.copyFileSync(path.join(REPO, 'test/fixtures/modules/build', m, `${m}.ko`), path.join(dir, 'build', m, `${m}.ko`));
+  }
+  fs.writeFileSync(path.join(dir, 'README'), 'not analysed, still part of the discovery\n');
+  return dir;
+}
+
+const heads = (cache: string) =>
+  fs.existsSync(path.join(cache, 'results')) ? fs.readdirSync(path.join(cache, 'results'), { recursive: true }).map(String).filter((f) => f.endsWith('.head')) : [];
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gplcheck-results-'));
+  if (!fs.existsSync(path.join(REPO, 'dist/src/worker.js'))) throw new Error('run `npm run build` first: worker threads load dist/src/worker.js');
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('result cache', () => {
+  let dir: string;
+  let cache: string;
+  let cold: ScanResult;
+  const opts = (o: Partial<ScanOptions> = {}): ScanOptions => ({ db, cwd: dir, now, command: 'gplcheck scan .', jobs: 1, cache, ...o });
+
+  beforeAll(async () => {
+    dir = tree();
+    cache = path.join(tmp, 'cache');
+    await settle();
+    cold = (await scan(['.'], opts())).result;
+  });
+
+  test('a warm scan returns the cold result, byte for byte in every report, and the same facts', async () => {
+    expect(fromCache(cold)).toBe(false);
+    expect(heads(cache)).toHaveLength(1);
+    const plain = await scan(['.'], opts({ cache: false }));
+    const warm = await scan(['.'], opts());
+    expect(fromCache(warm.result)).toBe(true);
+    expect(cold.units.length).toBeGreaterThan(3);
+    expect(cold.findings.length).toBeGreaterThan(0);
+    expect(render(warm.result)).toBe(render(cold));
+    expect(render(warm.result)).toBe(render(plain.result));
+    // plain data to every reader: deep equality and JSON as the computed result
+    expect(JSON.parse(JSON.stringify({ ...warm.result, stats: {} }))).toEqual(JSON.parse(JSON.stringify({ ...plain.result, stats: {} })));
+    expect(warm.facts).toEqual(plain.facts);
+    // with worker threads too
+    const two = await scan(['.'], opts({ jobs: 2 }));
+    expect(fromCache(two.result)).toBe(true);
+    expect(render(two.result)).toBe(render(cold));
+  });
+
+  test('needFacts: false skips all analysis on a hit; facts then say why they are missing', async () => {
+    const warm = await scan(['.'], opts({ needFacts: false }));
+    expect(fromCache(warm.result)).toBe(true);
+    expect(render(warm.result)).toBe(render(cold));
+    expect(() => warm.facts).toThrow(/result cache.*needFacts: false/);
+  });
+
+  test('the invocation (command, date) and stats.ms are the run\'s own', async () => {
+    const later = new Date('2027-06-01T12:00:00Z');
+    const warm = (await scan(['.'], opts({ now: later, command: 'gplcheck scan . --again' }))).result;
+    expect(fromCache(warm)).toBe(true);
+    expect(warm.invocation).toEqual({ command: 'gplcheck scan . --again', date: later.toISOString() });
+    expect(cold.invocation.date).toBe(now.toISOString());
+    expect(warm.stats.ms).toBeLessThan(cold.stats.ms + 1); // measured now, not copied
+    expect(warm.stats).toEqual({ ...cold.stats, ms: warm.stats.ms });
+  });
+
+  test('a part read later is the stored one; assigning a part replaces it', async () => {
+    const warm = (await scan(['.'], opts({ needFacts: false }))).result;
+    const u = warm.units.find((x) => x.imports.length > 0)!;
+    expect(u.imports).toEqual(cold.units.find((x) => x.id === u.id)!.imports);
+    u.imports = [];
+    expect(u.imports).toEqual([]);
+    expect(Object.keys(u)).toEqual(Object.keys(cold.units.find((x) => x.id === u.id)!));
+    expect(Object.keys(warm)).toEqual(Object.keys(cold));
+  });
+});
+
+describe('every change is a miss, and the new result is what a scan without cache gives', () => {
+  let dir: string;
+  let cache: string;
+  const opts = (o: Partial<ScanOptions> = {}): ScanOptions => ({ db, cwd: dir, now, command: 'gplcheck scan .', jobs: 1, cache, needFacts: false, ...o });
+  /** A scan with the cache that must miss, checked against one without. */
+  const miss = async (o: Partial<ScanOptions> = {}) => {
+    const r = (await scan(['.'], opts(o))).result;
+    expect(fromCache(r)).toBe(false);
+    expect(render(r)).toBe(render((await scan(['.'], opts({ ...o, cache: false }))).result));
+    return r;
+  };
+  const hit = async (o: Partial<ScanOptions> = {}) => {
+    const r = (await scan(['.'], opts(o))).result;
+    expect(fromCache(r)).toBe(true);
+    return r;
+  };
+
+  beforeAll(async () => {
+    dir = tree();
+    cache = path.join(tmp, 'cache-inv');
+    await settle();
+    await scan(['.'], opts());
+    await hit();
+  });
+
+  test('a file changed in place with the same size', async () => {
+    const c = path.join(dir, 'src/prop_direct/prop_direct.c');
+    const before = fs.readFileSync(c, 'utf8');
+    const after = before.replace('synchronize_rcu();', 'synchronize_net();');
+    expect(after.length).toBe(before.length);
+    expect(after).not.toBe(before);
+    const base = (await hit()).findings;
+    fs.writeFileSync(c, after);
+    const r = await miss();
+    expect(r.findings).not.toEqual(base); // a real change, and the cache did not hide it
+    fs.writeFileSync(c, before);
+    await miss(); // back to the old bytes, but ctime moved on: analysed again, same result as before
+  });
+
+  test('a file added, a file removed', async () => {
+    fs.writeFileSync(path.join(dir, 'src/gpl_shim/extra.c'), 'int extra(void) { synchronize_rcu(); return 0; }\n');
+    const added = await miss();
+    expect(added.units.some((u) => u.paths.some((p) => p.endsWith('extra.c')))).toBe(true);
+    fs.rmSync(path.join(dir, 'src/gpl_shim/extra.c'));
+    await miss();
+    fs.rmSync(path.join(dir, 'README'));
+    await miss();
+  });
+
+  test('another database, another tool version', async () => {
+    await settle();
+    await scan(['.'], opts()); // stored again now that the tree is quiet
+    await hit();
+    await miss({ db: loadDatabase('5.10') });
+    const version = TOOL.version;
+    try {
+      TOOL.version = `${version}-next`;
+      await miss();
+    } finally {
+      TOOL.version = version;
+    }
+    await hit();
+  });
+
+  test('other rule settings, another configuration, another --exclude, another evidence level', async () => {
+    await miss({ rules: { 'gpl-only-symbol': 'warning' } });
+    const cfg = path.join(tmp, 'gplcheck.config.json');
+    fs.writeFileSync(cfg, JSON.stringify({ rules: { 'proprietary-taint': 'off' } }));
+    await miss({ config: loadConfig(cfg, tmp) });
+    fs.writeFileSync(cfg, JSON.stringify({ rules: { 'proprietary-taint': 'error' } }));
+    await miss({ config: loadConfig(cfg, tmp) });
+    await miss({ exclude: ['build/gpl_shim'] });
+    await miss({ gitignore: false });
+    await miss({ evidence: 'all' } as Partial<ScanOptions>);
+    await hit();
+  });
+});
+
+describe('damaged, racy and unstable entries', () => {
+  const setup = async (name: string) => {
+    const dir = tree();
+    const cache = path.join(tmp, name);
+    await settle();
+    const opts = (o: Partial<ScanOptions> = {}): ScanOptions => ({ db, cwd: dir, now, command: 'gplcheck scan .', jobs: 1, cache, needFacts: false, ...o });
+    const cold = (await scan(['.'], opts())).result;
+    const slot = path.join(cache, 'results', fs.readdirSync(path.join(cache, 'results'))[0]);
+    const files = fs.readdirSync(slot).map((f) => path.join(slot, f));
+    return { dir, cache, opts, cold, head: files.find((f) => f.endsWith('.head'))!, part: (name: string) => files.find((f) => f.includes(`.${name}.`))! };
+  };
+
+  test('a torn head or part file is a miss, and the scan is still right', async () => {
+    const s = await setup('cache-torn');
+    const text = fs.readFileSync(s.head);
+    fs.writeFileSync(s.head, text.subarray(0, text.length >> 1));
+    let r = (await scan(['.'], s.opts())).result;
+    expect(fromCache(r)).toBe(false);
+    expect(render(r)).toBe(render(s.cold));
+
+    // stored again; now cut a part file short
+    const again = await setup('cache-torn-part');
+    const imports = fs.readFileSync(again.part('imports'));
+    fs.writeFileSync(again.part('imports'), imports.subarray(0, imports.length - 10));
+    r = (await scan(['.'], again.opts())).result;
+    expect(fromCache(r)).toBe(false);
+    expect(render(r)).toBe(render(again.cold));
+
+    // a head of another key (a foreign entry) is a miss too
+    const foreign = await setup('cache-foreign');
+    const head = JSON.parse(fs.readFileSync(foreign.head, 'utf8'));
+    fs.writeFileSync(foreign.head, JSON.stringify({ ...head, key: '0'.repeat(64) }));
+    expect(fromCache((await scan(['.'], foreign.opts())).result)).toBe(false);
+  });
+
+  test('a part changed in place (same size) is refused when read, and the entry removed', async () => {
+    const s = await setup('cache-flipped');
+    const graph = fs.readFileSync(s.part('graph'));
+    const i = graph.indexOf('"units"');
+    graph[i + 1] = 'U'.charCodeAt(0);
+    fs.writeFileSync(s.part('graph'), graph);
+    const r = (await scan(['.'], s.opts())).result;
+    expect(fromCache(r)).toBe(true); // sizes match: served
+    expect(() => r.graph).toThrow(ResultCacheError);
+    expect(() => r.graph).toThrow(/damaged result cache entry.*removed/);
+    expect(fs.existsSync(s.head)).toBe(false);
+    const next = (await scan(['.'], s.opts())).result;
+    expect(fromCache(next)).toBe(false);
+    expect(render(next)).toBe(render(s.cold));
+  });
+
+  test('a file modified just now keeps the result out of the cache', async () => {
+    const dir = tree();
+    const cache = path.join(tmp, 'cache-racy');
+    const opts: ScanOptions = { db, cwd: dir, now, jobs: 1, cache, needFacts: false };
+    await scan(['.'], opts); // the whole tree was just written
+    expect(heads(cache)).toEqual([]);
+    await settle();
+    await scan(['.'], opts);
+    expect(heads(cache)).toHaveLength(1);
+    fs.appendFileSync(path.join(dir, 'src/gpl_shim/gpl_shim.h'), '\n');
+    const r = (await scan(['.'], opts)).result;
+    expect(fromCache(r)).toBe(false);
+    expect(heads(cache)).toHaveLength(1); // the old entry, nothing new
+  });
+
+  test('shards and provenance scans are not stored; old entries of the same inputs are pruned', async () => {
+    const s = await setup('cache-prune');
+    await scan(['.'], s.opts({ shard: { index: 1, count: 2 } }));
+    expect(heads(s.cache)).toHaveLength(1);
+    for (let i = 0; i < 3; i++) {
+      fs.writeFileSync(path.join(s.dir, `new-${i}.c`), `int f${i}(void) { return 0; }\n`);
+      await settle();
+      await scan(['.'], s.opts());
+    }
+    expect(heads(s.cache)).toHaveLength(2);
+  });
+
+  test('results that depend on load or on the file system are named as such', () => {
+    expect(unstableReason({ errors: [], warnings: [] })).toBeUndefined();
+    expect(unstableReason({ errors: [], warnings: [{ path: 'a.c', message: 'a.c: parse time limit reached during parse; read lexically' }] })).toMatch(/time limit/);
+    expect(unstableReason({ errors: [{ path: 'a.c', message: 'cannot read: permission denied' }], warnings: [] })).toMatch(/a read failed/);
+    expect(unstableReason({ errors: [{ path: 'x', message: 'cannot list directory: permission denied' }], warnings: [] })).toMatch(/a read failed/);
+    expect(unstableReason({ errors: [{ path: 'a.c', message: 'cannot read: file vanished during the scan' }], warnings: [] })).toMatch(/a read failed/);
+    // deterministic errors do not stop a result from being stored
+    expect(unstableReason({ errors: [{ path: 'b.ko', message: 'cannot read: 3.0 GiB, larger than the 2.0 GiB limit for one file' }], warnings: [] })).toBeUndefined();
+    expect(unstableReason({ errors: [{ path: 'l', message: 'symbolic link to /x leads outside the scan root /t; not followed' }], warnings: [] })).toBeUndefined();
+  });
+});

@@ -1,0 +1,537 @@
+/**
+ * A cache of whole scan results ("cached linking", as build systems cache a link step), next to
+ * the per-file facts cache (src/cache.ts) in the same cache directory, under `results/`.
+ *
+ * The key is the sha256 of everything a result depends on: the cache format, the tool (its
+ * version and a hash of its own code, so that a changed build never reuses old results), the
+ * kernel database's identity and every known database file (rules look across kernels), every
+ * option that changes the result, and the discovery: each discovered file with
+ * its stat fingerprint (device, inode, size, mtime and ctime in nanoseconds), the excluded
+ * count and the discovery errors. ctime cannot be set by users, so any change to a file
+ * changes the key, the way git's index trusts stat data. A result is not stored when a file
+ * changed in the two seconds before the scan began or during it ("racy" files: their next
+ * change could leave the stat data as it was), when a parse was cut by the time limit (facts
+ * that depend on the machine's load), or when a read failed for reasons of the file system
+ * rather than of the content (permission denied, a file that vanished).
+ *
+ * An entry is a head (the result without its heavy parts) and part files (`units[].imports`,
+ * `units[].functions` and `graph`), one JSON line per unit or per graph field, named by their
+ * sha256. A hit returns the head with the parts attached as enumerable accessors: JSON and
+ * every report see plain data, and a report that never looks at imports never parses them.
+ * Files are written atomically (temporary file, then rename), the head last, so that its
+ * presence means the entry is complete. A head that cannot be parsed, belongs to another key
+ * or format, or names a part that is missing or of another size is a miss, never an error.
+ * Part files are opened when the head is read, so a later replacement of the entry does not
+ * pull them away; their sha256 is checked when they are read.
+ *
+ * Each combination of inputs and options keeps its two newest entries; older ones are removed
+ * when a new one is stored.
+ */
+import { createHash, type Hash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { ReadError } from '../analyzers/facts';
+import { PARSE_LIMIT_NOTE } from '../analyzers/c';
+import type { ScanResult } from '../reports/types';
+import { discover, type Discovery } from './discover';
+import { resolveLimits } from './analyze';
+import type { ScanOptions } from './scan';
+import { TOOL } from './version';
+import { shippedDataDir, userDataDir } from '../kernel-symbols/database';
+
+export const RESULT_CACHE_FORMAT = 1;
+
+/** A file changed this close to the scan's start (or later) keeps its result out of the cache. */
+export const RACY_NS = 2_000_000_000n;
+
+/** Entries kept per combination of inputs and options. */
+const KEEP_PER_SLOT = 2;
+
+export class ResultCacheError extends Error {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
+    super(`${file}: ${problem}`);
+    this.name = 'ResultCacheError';
+  }
+}
+
+/** What a scan's result depends on besides the files: JSON-serialisable. */
+export interface ResultKeySettings {
+  toolVersion: string;
+  database: string;
+  options: unknown;
+}
+
+/** The stat data of every discovered file, in discovery order, hashed. */
+export interface DiscoveryFingerprint {
+  /** sha256 over the files and their stat data, the excluded count and the errors. */
+  hash: string;
+  /** Newest mtime or ctime of any file, in ns since the epoch. */
+  newestNs: bigint;
+  /** A file could not be stat'ed (vanished, permission denied): nothing is stored. */
+  unstable: boolean;
+}
+
+function statLine(st: fs.BigIntStats): string {
+  return `${st.dev}:${st.ino}:${st.mode}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+}
+
+export function fingerprintDiscovery(found: Discovery): DiscoveryFingerprint {
+  const h = createHash('sha256');
+  let newestNs = 0n;
+  let unstable = false;
+  h.update(`files ${found.files.length}\0excluded ${found.excluded}\0`);
+  for (const f of found.files) {
+    h.update(f.path).update('\0').update(f.absolute).update('\0');
+    if (f.raw) h.update(f.raw).update('\0');
+    let st: fs.BigIntStats;
+    try {
+      st = fs.lstatSync(f.raw ?? f.absolute, { bigint: true });
+    } catch (e) {
+      unstable = true;
+      h.update(`stat error ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
+      continue;
+    }
+    if (st.mtimeNs > newestNs) newestNs = st.mtimeNs;
+    if (st.ctimeNs > newestNs) newestNs = st.ctimeNs;
+    h.update(statLine(st)).update('\n');
+  }
+  for (const e of found.errors) h.update(`error\0${e.path}\0${e.message}\n`);
+  return { hash: h.digest('hex'), newestNs, unstable };
+}
+
+const CODE_DIRS = ['src', 'analyzers', 'elf', 'kernel-symbols', 'reports', 'rules'];
+const SKIP_CODE_DIRS = new Set(['testdata', 'test', 'fixtures', 'build', 'node_modules', 'data']);
+let codeFingerprint: string | undefined;
+
+/**
+ * The content of the tool's own code (the compiled files, or the sources under ts-jest; about
+ * 1 MB) and the stat data of every kernel database file, shipped or imported: a changed tool
+ * or a new database (rules compare kernels) never reuses an old result. The code is
+ * fingerprinted once per process, as it was loaded.
+ */
+export function toolFingerprint(): string {
+  const h = createHash('sha256');
+  if (codeFingerprint === undefined) {
+    const c = createHash('sha256');
+    const root = path.resolve(__dirname, '..');
+    const walk = (dir: string) => {
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const e of entries) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) {
+          if (!SKIP_CODE_DIRS.has(e.name)) walk(p);
+        } else if (/\.(js|ts|json|node)$/.test(e.name) && !/\.test\.[jt]s$/.test(e.name) && !e.name.endsWith('.d.ts')) {
+          try {
+            const data = fs.readFileSync(p);
+            c.update(`${path.relative(root, p)}\0${data.length}\0`).update(data);
+          } catch {
+            c.update(`${p}\0gone\n`);
+          }
+        }
+      }
+    };
+    for (const d of CODE_DIRS) walk(path.join(root, d));
+    codeFingerprint = c.digest('hex');
+  }
+  h.update(`code ${codeFingerprint}\0node ${process.versions.node}\0`);
+  for (const dir of [shippedDataDir(), userDataDir()]) {
+    h.update(`dir ${dir}\0`);
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir).sort();
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      try {
+        h.update(`${n}\0${statLine(fs.statSync(path.join(dir, n), { bigint: true }))}\n`);
+      } catch {
+        h.update(`${n}\0gone\n`);
+      }
+    }
+  }
+  return h.digest('hex');
+}
+
+/** The slot (inputs and options, everything but the files) and the full key of a scan. */
+export function resultKeys(settings: ResultKeySettings, discovery: DiscoveryFingerprint, tool = toolFingerprint()): { slot: string; key: string } {
+  const slot = createHash('sha256')
+    .update(`gplcheck-result-v${RESULT_CACHE_FORMAT}\0${settings.toolVersion}\0${settings.database}\0`)
+    .update(JSON.stringify(settings.options))
+    .digest('hex');
+  const key = createHash('sha256').update(slot).update('\0').update(tool).update('\0').update(discovery.hash).digest('hex');
+  return { slot, key };
+}
+
+/**
+ * Why a finished scan's result must not be stored, or undefined when it may be: results that
+ * depend on the machine's load or on the file system's state rather than on the files' bytes.
+ */
+export function unstableReason(result: Pick<ScanResult, 'errors' | 'warnings'>): string | undefined {
+  if (result.warnings.some((w) => w.message.includes(PARSE_LIMIT_NOTE))) return 'a parse was cut by the time limit';
+  const fsError = (e: ReadError) =>
+    (/^cannot read: /.test(e.message) && !/ limit for one file$/.test(e.message)) ||
+    /^cannot list directory: /.test(e.message) ||
+    /: analysis failed \(/.test(e.message);
+  const bad = result.errors.find(fsError);
+  return bad ? `a read failed (${bad.path}: ${bad.message})` : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entries on disk
+
+/** Parts kept out of the head: heavy, and not needed by the text or SARIF reports. */
+const UNIT_PARTS = ['imports', 'functions'] as const;
+
+interface PartRef {
+  file: string;
+  size: number;
+  sha256: string;
+  lines: number;
+}
+
+interface Head {
+  format: 'gplcheck-result-cache';
+  formatVersion: number;
+  key: string;
+  parts: Record<string, PartRef>;
+  /** The result with every part replaced by 0 (keeps the key order). */
+  result: ScanResult;
+}
+
+const PLACEHOLDER = 0;
+
+/** Writes lines to a new file in large chunks, hashing what it writes. */
+class LineWriter {
+  private chunk: string[] = [];
+  private chunkLength = 0;
+  readonly hash: Hash = createHash('sha256');
+  size = 0;
+  lines = 0;
+  constructor(private readonly fd: number) {}
+  line(text: string): void {
+    this.chunk.push(text, '\n');
+    this.chunkLength += text.length + 1;
+    this.lines++;
+    if (this.chunkLength > 1 << 20) this.flush();
+  }
+  flush(): void {
+    if (!this.chunk.length) return;
+    const buf = Buffer.from(this.chunk.join(''), 'utf8');
+    this.chunk = [];
+    this.chunkLength = 0;
+    this.hash.update(buf);
+    let off = 0;
+    while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off);
+    this.size += buf.length;
+  }
+}
+
+const tmpName = (file: string) => `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+
+/** Reads a whole file from an open descriptor. */
+function readAll(fd: number, size: number): Buffer {
+  const buf = Buffer.allocUnsafe(size);
+  let got = 0;
+  while (got < size) {
+    const n = fs.readSync(fd, buf, got, size - got, got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got === size ? buf : buf.subarray(0, got);
+}
+
+/** Open part files of one hit, closed once read or when nothing can reach them any more. */
+interface OpenParts {
+  fds: Map<string, number>;
+}
+const closer = new FinalizationRegistry<OpenParts>((open) => {
+  for (const fd of open.fds.values()) {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // already closed
+    }
+  }
+  open.fds.clear();
+});
+
+export class ResultCache {
+  readonly dir: string;
+  constructor(cacheDir: string) {
+    this.dir = path.join(cacheDir, 'results');
+  }
+
+  private slotDir(slot: string): string {
+    return path.join(this.dir, slot.slice(0, 32));
+  }
+
+  private headFile(slot: string, key: string): string {
+    return path.join(this.slotDir(slot), `${key}.head`);
+  }
+
+  /** The cached result, or undefined (no entry, or one that is torn, foreign or incomplete). */
+  get(slot: string, key: string): ScanResult | undefined {
+    const file = this.headFile(slot, key);
+    let head: Head;
+    try {
+      head = JSON.parse(fs.readFileSync(file, 'utf8')) as Head;
+    } catch {
+      return undefined;
+    }
+    if (!head || head.format !== 'gplcheck-result-cache' || head.formatVersion !== RESULT_CACHE_FORMAT || head.key !== key) return undefined;
+    if (!head.result || !Array.isArray(head.result.units) || typeof head.parts !== 'object' || head.parts === null) return undefined;
+    const open: OpenParts = { fds: new Map() };
+    const closeAll = () => {
+      for (const fd of open.fds.values()) fs.closeSync(fd);
+      open.fds.clear();
+    };
+    try {
+      for (const [name, ref] of Object.entries(head.parts)) {
+        const p = path.join(this.slotDir(slot), path.basename(ref.file));
+        const fd = fs.openSync(p, 'r');
+        open.fds.set(name, fd);
+        if (fs.fstatSync(fd).size !== ref.size) {
+          closeAll();
+          return undefined;
+        }
+      }
+    } catch {
+      closeAll();
+      return undefined;
+    }
+    const result = head.result;
+    const state = { open, loaded: new Map<string, unknown[]>(), failed: new Map<string, ResultCacheError>() };
+    closer.register(state, open);
+    const slotDir = this.slotDir(slot);
+    /** Every line of a part, parsed; read once, then the file is closed. */
+    const part = (name: string): unknown[] => {
+      const done = state.loaded.get(name);
+      if (done) return done;
+      const failed = state.failed.get(name);
+      if (failed) throw failed;
+      const ref = head.parts[name];
+      const fd = state.open.fds.get(name);
+      const p = path.join(slotDir, path.basename(ref.file));
+      if (fd === undefined) throw new ResultCacheError(p, 'result cache part already closed');
+      let lines: unknown[];
+      try {
+        const buf = readAll(fd, ref.size);
+        if (buf.length !== ref.size || createHash('sha256').update(buf).digest('hex') !== ref.sha256) {
+          throw new ResultCacheError(p, 'damaged result cache entry (its content does not match its head); it has been removed: scan again, or scan with --no-cache');
+        }
+        lines = [];
+        let start = 0;
+        for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, start)) {
+          lines.push(JSON.parse(buf.toString('utf8', start, i)));
+          start = i + 1;
+        }
+        if (lines.length !== ref.lines) throw new ResultCacheError(p, `damaged result cache entry (${lines.length} lines, its head says ${ref.lines}); it has been removed: scan again`);
+      } catch (e) {
+        fs.rmSync(file, { force: true });
+        const err = e instanceof ResultCacheError ? e : new ResultCacheError(p, `damaged result cache entry (${(e as Error).message}); it has been removed: scan again`);
+        state.failed.set(name, err);
+        throw err;
+      } finally {
+        fs.closeSync(fd);
+        state.open.fds.delete(name);
+      }
+      state.loaded.set(name, lines);
+      return lines;
+    };
+    for (const name of UNIT_PARTS) {
+      if (!head.parts[name]) continue;
+      result.units.forEach((u, i) => lazy(u as unknown as Record<string, unknown>, name, () => part(name)[i]));
+    }
+    if (head.parts.graph) {
+      lazy(result as unknown as Record<string, unknown>, 'graph', () => {
+        const fields = part('graph') as [string, unknown][];
+        return Object.fromEntries(fields);
+      });
+    }
+    return result;
+  }
+
+  /** Stores a result under `key`; false when it could not be written (that only costs speed). */
+  put(slot: string, key: string, result: ScanResult): boolean {
+    const dir = this.slotDir(slot);
+    const written: string[] = [];
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      const parts: Record<string, PartRef> = {};
+      const writePart = (name: string, fill: (w: LineWriter) => void) => {
+        const tmp = tmpName(path.join(dir, `${key}.${name}`));
+        const fd = fs.openSync(tmp, 'w');
+        written.push(tmp);
+        const w = new LineWriter(fd);
+        try {
+          fill(w);
+          w.flush();
+        } finally {
+          fs.closeSync(fd);
+        }
+        const sha256 = w.hash.digest('hex');
+        const file = `${key}.${name}.${sha256.slice(0, 16)}.ndjson`;
+        fs.renameSync(tmp, path.join(dir, file));
+        written.push(path.join(dir, file));
+        parts[name] = { file, size: w.size, sha256, lines: w.lines };
+      };
+      const units = result.units.map((u) => ({ ...u }));
+      for (const name of UNIT_PARTS) {
+        writePart(name, (w) => {
+          for (const u of result.units) w.line(JSON.stringify(u[name]));
+        });
+        for (const u of units) (u as Record<string, unknown>)[name] = PLACEHOLDER;
+      }
+      const stripped: ScanResult = { ...result, units };
+      if (result.graph !== undefined) {
+        const graph = result.graph;
+        writePart('graph', (w) => {
+          for (const [k, v] of Object.entries(graph)) w.line(JSON.stringify([k, v]));
+        });
+        (stripped as unknown as Record<string, unknown>).graph = PLACEHOLDER;
+      }
+      const head: Head = { format: 'gplcheck-result-cache', formatVersion: RESULT_CACHE_FORMAT, key, parts, result: stripped };
+      const file = this.headFile(slot, key);
+      const tmp = tmpName(file);
+      written.push(tmp);
+      fs.writeFileSync(tmp, JSON.stringify(head));
+      fs.renameSync(tmp, file);
+      this.prune(dir, key);
+      return true;
+    } catch {
+      for (const f of written) fs.rmSync(f, { force: true });
+      return false;
+    }
+  }
+
+  /** Keeps the newest entries of a slot (the one just written among them). */
+  private prune(dir: string, keep: string): void {
+    const names = fs.readdirSync(dir);
+    const heads = names
+      .filter((n) => n.endsWith('.head') && n !== `${keep}.head`)
+      .map((n) => {
+        try {
+          return { key: n.slice(0, -'.head'.length), t: fs.statSync(path.join(dir, n)).mtimeMs };
+        } catch {
+          return { key: n.slice(0, -'.head'.length), t: 0 };
+        }
+      })
+      .sort((a, b) => b.t - a.t);
+    const kept = new Set([keep, ...heads.slice(0, KEEP_PER_SLOT - 1).map((h) => h.key)]);
+    const hour = Date.now() - 3600_000;
+    for (const n of names) {
+      const k = n.slice(0, 64);
+      if (kept.has(k)) {
+        // parts no longer named by the kept heads are replaced ones
+        continue;
+      }
+      const p = path.join(dir, n);
+      // temporary files of a writer still at work are left alone for an hour
+      if (n.endsWith('.tmp')) {
+        try {
+          if (fs.statSync(p).mtimeMs > hour) continue;
+        } catch {
+          continue;
+        }
+      }
+      fs.rmSync(p, { force: true });
+    }
+  }
+}
+
+/** Turns an existing data property into an enumerable accessor that loads its value on first read. */
+function lazy(obj: Record<string, unknown>, name: string, load: () => unknown): void {
+  let value: unknown;
+  let loaded = false;
+  Object.defineProperty(obj, name, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      if (!loaded) {
+        value = load();
+        loaded = true;
+      }
+      return value;
+    },
+    set(v: unknown) {
+      value = v;
+      loaded = true;
+    },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scan's side
+
+/** What `scan()` hands over: its inputs and options (see ScanOptions). */
+export interface ResultCacheScan {
+  inputs: string[];
+  options: ScanOptions;
+  /** When the scan began, in ns since the epoch. */
+  startNs: bigint;
+}
+
+/** Options that do not change a result (or are keyed separately). */
+const NOT_IN_KEY = new Set(['db', 'command', 'now', 'onProgress', 'jobs', 'cache', 'needFacts', 'shard', 'provenance', 'cwd', 'gitignore', 'limits']);
+
+/**
+ * The result cache as one scan uses it: `lookup()` before the scan, `store()` after it.
+ * Undefined when the scan has no cache directory, is one shard of several, or matches sources
+ * against provenance indices (their content is not in the key).
+ */
+export function openResultCache(scan: ResultCacheScan): { lookup(): ScanResult | undefined; store(result: ScanResult): boolean } | undefined {
+  const { inputs, options } = scan;
+  if (typeof options.cache !== 'string' || options.shard || options.provenance) return undefined;
+  const cache = new ResultCache(options.cache);
+  const cwd = options.cwd ?? process.cwd();
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) if (!NOT_IN_KEY.has(k) && typeof v !== 'function') rest[k] = v;
+  let settings: ResultKeySettings;
+  try {
+    settings = {
+      toolVersion: TOOL.version,
+      database: `${options.db.meta.name}:${options.db.meta.source.sha256 ?? options.db.meta.kernel}\0${JSON.stringify(options.db.meta)}`,
+      options: { inputs, cwd, gitignore: options.gitignore !== false, limits: resolveLimits(options.limits), ...rest },
+    };
+  } catch {
+    return undefined; // bad limits: the scan itself says so
+  }
+  const keys = () => {
+    const found = discover(inputs, { cwd, exclude: options.exclude, gitignore: options.gitignore });
+    const fp = fingerprintDiscovery(found);
+    return { fp, ...resultKeys(settings, fp) };
+  };
+  let before: ReturnType<typeof keys> | undefined;
+  return {
+    lookup() {
+      try {
+        before = keys();
+        return cache.get(before.slot, before.key);
+      } catch {
+        return undefined;
+      }
+    },
+    store(result) {
+      try {
+        if (!before || before.fp.unstable || unstableReason(result)) return false;
+        // Files changed since the lookup, or so shortly before the scan that a later change
+        // could leave their stat data as it is, keep the result out.
+        const after = keys();
+        if (after.key !== before.key || after.fp.newestNs > scan.startNs - RACY_NS) return false;
+        return cache.put(before.slot, before.key, result);
+      } catch {
+        return false;
+      }
+    },
+  };
+}
