@@ -87,3 +87,28 @@ test('providers are followed transitively, and nothing else is read again (real 
   // with only lean modules and no namespace problem, nothing is read again
   expect(needingSites(facts.slice(1), db)).toEqual([]);
 });
+
+test('shards asked for --evidence all merge into what one scan with --evidence all reports', async () => {
+  const os = await import('os');
+  const { mergeShards } = await import('./merge');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gplcheck-evidence-'));
+  try {
+    const single = (await run('all')).result;
+    const files: string[] = [];
+    for (let index = 1; index <= 2; index++) {
+      const r = (await scan(INPUTS, { db, cwd: REPO, now, command: 'gplcheck scan', cache: false, jobs: 1, evidence: 'all', shard: { index, count: 2 } })).result;
+      expect(r.shard!.evidence).toBe('all');
+      files.push(path.join(tmp, `s${index}.json`));
+      fs.writeFileSync(files[index - 1], REPORTERS.json.render(r, {}));
+    }
+    const merged = mergeShards(files, db, { now, command: 'gplcheck scan' }).result;
+    expect(REPORTERS.json.render(merged, {})).toBe(REPORTERS.json.render(single, {}));
+    // a shard of the other level does not belong
+    const lean = (await scan(INPUTS, { db, cwd: REPO, now, command: 'gplcheck scan', cache: false, jobs: 1, shard: { index: 2, count: 2 } })).result;
+    const other = path.join(tmp, 'lean2.json');
+    fs.writeFileSync(other, REPORTERS.json.render(lean, {}));
+    expect(() => mergeShards([files[0], other], db)).toThrow(/scanned with --evidence boundary, but .* with --evidence all/);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
