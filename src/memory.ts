@@ -8,7 +8,7 @@ import * as v8 from 'v8';
 import * as vm from 'vm';
 
 /** Bytes of C parsed between two forced collections. */
-export const COLLECT_EVERY_BYTES = 8 * 1024 * 1024;
+export const COLLECT_EVERY_BYTES = 2 * 1024 * 1024;
 
 let gc: (() => void) | null | undefined;
 let parsedSince = 0;

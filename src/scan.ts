@@ -17,6 +17,7 @@ import { analyzeBatch, type BatchResult, type BatchTask } from './worker';
 import { assess } from './assess';
 import { isUnder, type LoadedConfig } from './config';
 import { needingSites, type EvidenceLevel } from './evidence';
+import { Interner } from './intern';
 import { attachProvenance, provenanceReport, type ProvenanceScanOptions } from '../kernel-symbols/provenance';
 
 export interface ScanOptions {
@@ -98,6 +99,11 @@ function failedBatch(task: BatchTask, e: unknown): BatchResult {
   };
 }
 
+/** C facts are held until linking: their strings are shared as each batch arrives (src/intern.ts). */
+function shareStrings(r: BatchResult, interner: Interner): void {
+  for (const f of r.facts) if (f && f.analyzer === 'c') interner.facts(f);
+}
+
 /**
  * C sources go to worker threads: parsing is the expensive part of a scan and the facts of a
  * source file are small. Binaries are analysed in this thread meanwhile: reading ELF is cheap
@@ -106,13 +112,15 @@ function failedBatch(task: BatchTask, e: unknown): BatchResult {
 async function runBatches(
   tasks: { task: BatchTask; heavy: boolean }[],
   jobs: number,
+  interner: Interner,
   onProgress?: (done: number, total: number) => void,
 ): Promise<BatchResult[]> {
   const total = tasks.reduce((n, t) => n + t.task.files.length, 0);
   let done = 0;
-  const progress = <T>(t: { task: BatchTask }, r: T): T => {
+  const progress = (t: { task: BatchTask }, r: BatchResult): BatchResult => {
     done += t.task.files.length;
     onProgress?.(done, total);
+    shareStrings(r, interner);
     return r;
   };
   onProgress?.(0, total);
@@ -174,6 +182,7 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
         }
       : undefined;
   const evidence: EvidenceLevel = options.shard ? 'all' : options.evidence ?? 'boundary';
+  const interner = new Interner();
   const tasks: { task: BatchTask; heavy: boolean }[] = [];
   const early: BatchResult[] = [];
   const toBatch = (f: DiscoveredFile) => ({ path: f.path, absolute: f.absolute, ...(f.raw ? { raw: f.raw } : {}) });
@@ -185,6 +194,7 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
     for (let i = 0; i < heavyFiles.length; i += BATCH_FILES) {
       const r = await analyzeBatch({ files: heavyFiles.slice(i, i + BATCH_FILES).map(toBatch), cache, limits, cachedOnly: true });
       for (const m of r.misses ?? []) misses.add(m.path);
+      shareStrings(r, interner);
       early.push(r);
     }
     heavyFiles = heavyFiles.filter((f) => misses.has(f.path));
@@ -196,7 +206,7 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
       tasks.push({ task: { files: batch, ...(cache ? { cache } : {}), limits, evidence }, heavy });
     }
   }
-  const results = [...early, ...(await runBatches(tasks, jobs, options.onProgress))];
+  const results = [...early, ...(await runBatches(tasks, jobs, interner, options.onProgress))];
   const facts: FileFacts[] = [];
   const errors: ReadError[] = [...found.errors];
   const stats = { files: files.length, bytes: 0, analysed: 0, skipped: 0, excluded: found.excluded + ignored, cacheHits: 0 };

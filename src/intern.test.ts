@@ -1,0 +1,35 @@
+/** Interner: shares the strings of facts that crossed threads, without changing them. */
+import * as fs from 'fs';
+import * as path from 'path';
+import { analyzeC } from '../analyzers/c';
+import { analyzeElf } from '../analyzers/elf';
+import { Interner } from './intern';
+
+const REPO = path.resolve(__dirname, '..');
+
+test('facts copied across threads keep their content; repeated strings are stored once', () => {
+  const files = ['vmkernel/shim/vmk_work.c', 'vmkernel/shim/vmk_time.c', 'vmkernel/core/vmkcore_sched.c'];
+  const interner = new Interner();
+  let strings = 0;
+  for (const rel of files) {
+    const original = analyzeC(rel, fs.readFileSync(path.join(REPO, rel)));
+    const copy = structuredClone(original); // what a worker thread hands over
+    expect(interner.facts(copy)).toBe(copy);
+    expect(copy).toEqual(original);
+    strings += copy.calls.length * 3 + copy.functions.length * 2 + copy.includes.length * 3;
+  }
+  expect(interner.size).toBeGreaterThan(10);
+  expect(interner.size).toBeLessThan(strings / 2);
+});
+
+test('ELF facts and long strings come through unchanged', () => {
+  const ko = 'test/fixtures/modules/build/gpl_shim/gpl_shim.ko';
+  const original = analyzeElf(ko, fs.readFileSync(path.join(REPO, ko)));
+  const copy = structuredClone(original);
+  const interner = new Interner();
+  interner.facts(copy);
+  expect(copy).toEqual(original);
+  const long = 'x'.repeat(1000);
+  expect(interner.s(long)).toBe(long);
+  expect(interner.size).toBeGreaterThan(0);
+});

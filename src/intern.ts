@@ -1,0 +1,111 @@
+/**
+ * Facts that cross from a worker thread (or come back from the cache) arrive with a fresh copy
+ * of every string: each location repeats its file's path, each call its callee's and its
+ * function's name. The scan keeps every file's facts until linking, so on a large tree those
+ * copies are most of its memory. `Interner` replaces them with one shared copy each, in place,
+ * on arrival; the facts stay the same plain data.
+ */
+import type { CFileFacts, ElfFileFacts, FileFacts, Location, ReadError, ReferenceSite } from '../analyzers/facts';
+
+/** Strings longer than this are left alone: they are rarely repeated (macro bodies, messages). */
+const MAX_INTERNED_LENGTH = 256;
+
+export class Interner {
+  private readonly strings = new Map<string, string>();
+
+  /** The shared copy of `s`. */
+  s(s: string): string {
+    if (s.length > MAX_INTERNED_LENGTH) return s;
+    const v = this.strings.get(s);
+    if (v !== undefined) return v;
+    this.strings.set(s, s);
+    return s;
+  }
+
+  get size(): number {
+    return this.strings.size;
+  }
+
+  private location(l: Location | undefined): void {
+    if (!l) return;
+    l.path = this.s(l.path);
+    if (l.function !== undefined) l.function = this.s(l.function);
+    if (l.section !== undefined) l.section = this.s(l.section);
+  }
+
+  private site(x: ReferenceSite): void {
+    this.location(x.location);
+    x.kind = this.s(x.kind) as ReferenceSite['kind'];
+    if (x.viaMacros) x.viaMacros = x.viaMacros.map((m) => this.s(m));
+  }
+
+  private errors(list: ReadError[]): void {
+    for (const e of list) {
+      e.path = this.s(e.path);
+      this.location(e.location);
+    }
+  }
+
+  private c(f: CFileFacts): void {
+    for (const c of f.calls) {
+      c.callee = this.s(c.callee);
+      this.site(c.site);
+    }
+    for (const c of f.addressTaken) {
+      c.callee = this.s(c.callee);
+      this.site(c.site);
+    }
+    for (const x of f.functions) {
+      x.name = this.s(x.name);
+      this.location(x.location);
+    }
+    for (const x of f.includes) {
+      x.target = this.s(x.target);
+      x.category = this.s(x.category) as typeof x.category;
+      if (x.resolved !== undefined) x.resolved = this.s(x.resolved);
+      this.location(x.location);
+    }
+    for (const x of f.macros) {
+      x.name = this.s(x.name);
+      x.calls = x.calls.map((n) => this.s(n));
+      this.location(x.location);
+    }
+    for (const x of f.exports) {
+      x.symbol = this.s(x.symbol);
+      this.location(x.location);
+    }
+    for (const x of f.spdx) this.location(x.location);
+    for (const x of f.moduleLicenses) this.location(x.location);
+    for (const x of f.importNs) this.location(x.location);
+  }
+
+  private elf(f: ElfFileFacts): void {
+    for (const i of f.imports) {
+      i.symbol = this.s(i.symbol);
+      for (const x of i.sites) this.site(x);
+    }
+    for (const x of f.functions) {
+      x.name = this.s(x.name);
+      x.section = this.s(x.section);
+    }
+    for (const r of f.internalRefs) {
+      r.from = this.s(r.from);
+      r.to = this.s(r.to);
+      r.kind = this.s(r.kind) as typeof r.kind;
+      this.location(r.location);
+    }
+    for (const x of f.exports) {
+      x.symbol = this.s(x.symbol);
+      this.location(x.location);
+    }
+  }
+
+  /** Shares the strings of one file's facts, in place. */
+  facts(f: FileFacts): FileFacts {
+    f.path = this.s(f.path);
+    if (f.analyzer === 'c') this.c(f);
+    else if (f.analyzer === 'elf') this.elf(f);
+    this.errors(f.warnings);
+    return f;
+  }
+}
