@@ -336,23 +336,27 @@ export function boundaryGraph(model: LinkedModel): BoundaryGraph {
       loaderGplCompatible: loaderGplCompatible(loaderLicenseOrder(model, unit)),
       paths: unit.paths,
     });
+    // (literals with and without `namespace` rather than conditional spreads: these loops see
+    // every export and import of the scan)
     for (const e of unit.exports) {
-      graph.exports.push({ unit: unit.id, symbol: e.symbol, exportType: e.type, ...(e.namespace ? { namespace: e.namespace } : {}), location: e.location });
-      if (!symbols.has(e.symbol)) {
-        symbols.set(e.symbol, { symbol: e.symbol, exportType: e.type, ...(e.namespace ? { namespace: e.namespace } : {}), provider: unit.id, providerKind: 'scanned' });
+      const { symbol, type: exportType, namespace, location } = e;
+      graph.exports.push(namespace ? { unit: unit.id, symbol, exportType, namespace, location } : { unit: unit.id, symbol, exportType, location });
+      if (!symbols.has(symbol)) {
+        symbols.set(
+          symbol,
+          namespace
+            ? { symbol, exportType, namespace, provider: unit.id, providerKind: 'scanned' }
+            : { symbol, exportType, provider: unit.id, providerKind: 'scanned' },
+        );
       }
     }
     const links = new Map<string, UnitLink>();
     for (const imp of unit.imports) {
       const known = symbols.get(imp.symbol);
       if (!known || (known.providerKind === 'unknown' && imp.providerKind !== 'unknown')) {
-        symbols.set(imp.symbol, {
-          symbol: imp.symbol,
-          exportType: imp.exportType,
-          ...(imp.namespace ? { namespace: imp.namespace } : {}),
-          provider: imp.provider ?? null,
-          providerKind: imp.providerKind,
-        });
+        const { symbol, exportType, namespace, providerKind } = imp;
+        const provider = imp.provider ?? null;
+        symbols.set(symbol, namespace ? { symbol, exportType, namespace, provider, providerKind } : { symbol, exportType, provider, providerKind });
       }
       if (imp.providerKind === 'unknown' || !imp.provider) continue;
       let l = links.get(imp.provider);

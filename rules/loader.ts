@@ -91,8 +91,11 @@ function predict(model: LinkedModel, unit: Unit): LoaderPrediction {
   const license = tags[0] ?? 'unspecified';
   const ownTaint = !loaderGplCompatible(tags);
   const order = symbolOrder(model, unit);
-  const bySymbol = new Map(unit.imports.map((i) => [i.symbol, i]));
-  const imports = order ? order.map((s) => bySymbol.get(s)).filter((i): i is LinkedImport => !!i) : unit.imports;
+  let imports = unit.imports;
+  if (order) {
+    const bySymbol = new Map(unit.imports.map((i) => [i.symbol, i]));
+    imports = order.map((s) => bySymbol.get(s)).filter((i): i is LinkedImport => !!i);
+  }
   const gplOnly = imports.filter((i) => i.exportType === 'gpl');
   const fromProprietary = imports
     .filter((i) => i.providerKind === 'scanned' && i.provider && i.provider !== unit.id && ownerTainted(model, i.provider))

@@ -83,8 +83,11 @@ function addElf(d: Draft, f: ElfFileFacts): void {
   for (const ns of f.importNs) d.importNs.add(ns);
   d.exports.push(...f.exports);
   for (const fn of f.functions) d.functions.add(fn.name);
+  // An import without sites (a module named by its symbol table only) is evidenced by the
+  // symbol table; one such site object serves every import of the file.
+  let symtab: ReferenceSite | undefined;
   for (const imp of f.imports) {
-    const sites = imp.sites.length ? imp.sites : [{ location: { path: f.path, section: '.symtab' }, kind: 'data' as const }];
+    const sites = imp.sites.length ? imp.sites : [(symtab ??= { location: { path: f.path, section: '.symtab' }, kind: 'data' })];
     const r = d.refs.get(imp.symbol);
     if (!r) d.refs.set(imp.symbol, { source: [], binary: sites });
     else if (r.binary.length === 0) r.binary = sites;
