@@ -11,6 +11,7 @@ import { run as modules } from './modules';
 import { run as knowledge } from './knowledge';
 import { run as linuxTree } from './linux-tree';
 import { run as provenance } from './provenance';
+import { run as cache } from './cache';
 
 async function main(): Promise<void> {
   const cpus = os.cpus();
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
   // the whole Linux tree: floor, bare parse, cold and cached scans (about 15 minutes on 2 cores)
   const limit = process.argv.indexOf('--tree-limit');
   for (const line of await linuxTree(limit > 0 ? Number(process.argv[limit + 1]) : Infinity)) console.log(line);
+  // cold against cached re-scans on drivers/net/ethernet, through the library and the command
+  for (const line of await cache()) console.log(line);
   for (const line of await provenance([])) console.log(line);
 }
 

@@ -279,3 +279,48 @@ describe('damaged, racy and unstable entries', () => {
     expect(unstableReason({ errors: [{ path: 'l', message: 'symbolic link to /x leads outside the scan root /t; not followed' }], warnings: [] })).toBeUndefined();
   });
 });
+
+describe('the command', () => {
+  const cli = path.join(REPO, 'dist/src/cli.js');
+  const run = (dir: string, args: string[]) => {
+    const r = require('child_process').spawnSync(process.execPath, [cli, 'scan', '.', '--fail-on', 'none', ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+      env: { ...process.env, SOURCE_DATE_EPOCH: '1767225600', NO_COLOR: '1' },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const json = args.indexOf('--output');
+    return (r.stdout as string) + (json >= 0 ? fs.readFileSync(path.join(dir, args[json + 1]), 'utf8') : '');
+  };
+
+  test('--cache-dir: the second run is served from the result cache with the same reports, SPDX included; --no-cache writes nothing', async () => {
+    const dir = tree();
+    const cache = path.join(tmp, 'cache-cli');
+    await settle();
+    const formats = ['--format', 'json', '--output', '../report.json', '--format', 'text'];
+    const cold = run(dir, [...formats, '--cache-dir', cache]);
+    expect(heads(cache)).toHaveLength(1);
+    const entry = fs.statSync(path.join(cache, 'results', heads(cache)[0]));
+    const warm = run(dir, [...formats, '--cache-dir', cache]);
+    expect(warm).toBe(cold);
+    const same = (out: string) => out.split('--no-cache').join(`--cache-dir ${cache}`);
+    expect(warm).toBe(same(run(dir, [...formats, '--no-cache'])));
+    // the reports that need the raw facts get them (from the per-file cache)
+    // (the document namespace is a hash of the command line)
+    const ns = (out: string) => out.replace(/"documentNamespace": "[^"]*"/, '');
+    const spdx = same(ns(run(dir, ['--format', 'spdx', '--no-cache'])));
+    expect(spdx).toMatch(/LicenseRef-Proprietary/);
+    expect(ns(run(dir, ['--format', 'spdx', '--cache-dir', cache]))).toBe(spdx);
+    expect(fs.statSync(path.join(cache, 'results', heads(cache)[0])).mtimeMs).toBe(entry.mtimeMs); // served, not written again
+    const none = path.join(tmp, 'xdg-none');
+    const r = require('child_process').spawnSync(process.execPath, [cli, 'scan', '.', '--no-cache', '--fail-on', 'none'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, XDG_CACHE_HOME: none, GPLCHECK_CACHE_DIR: '' },
+    });
+    expect(r.status).toBe(0);
+    expect(fs.existsSync(none)).toBe(false);
+  });
+});
