@@ -77,10 +77,68 @@ function countBy(values: string[]): Record<string, number> {
   return out;
 }
 
+/** Values nested deeper than this are serialised whole; shallower ones piece by piece. */
+const STREAM_DEPTH = 4;
+/** Pieces are handed on once they reach this many characters. */
+const CHUNK_CHARS = 1 << 20;
+
+/**
+ * `JSON.stringify(value, null, 2)`, character for character, handed out in pieces of about a
+ * megabyte: the report of a whole kernel tree is larger than the longest string V8 can hold.
+ * (JSON strings hold no raw newline, so a nested value's own output is re-indented safely.)
+ */
+export function writeJson(value: unknown, sink: (chunk: string) => void): void {
+  let buf = '';
+  const put = (s: string): void => {
+    buf += s;
+    if (buf.length >= CHUNK_CHARS) {
+      sink(buf);
+      buf = '';
+    }
+  };
+  const skip = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
+  const walk = (v: unknown, pad: string, depth: number): void => {
+    if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') v = (v as { toJSON: () => unknown }).toJSON();
+    if (depth >= STREAM_DEPTH || v === null || typeof v !== 'object') {
+      const text = JSON.stringify(v, null, 2);
+      put(depth === 0 ? text : text.replace(/\n/g, `\n${pad}`));
+      return;
+    }
+    const inner = `${pad}  `;
+    if (Array.isArray(v)) {
+      if (v.length === 0) return put('[]');
+      put('[');
+      for (let i = 0; i < v.length; i++) {
+        put(i === 0 ? `\n${inner}` : `,\n${inner}`);
+        if (skip(v[i])) put('null');
+        else walk(v[i], inner, depth + 1);
+      }
+      put(`\n${pad}]`);
+      return;
+    }
+    let first = true;
+    for (const [k, x] of Object.entries(v)) {
+      if (skip(x)) continue;
+      put(`${first ? '{' : ','}\n${inner}${JSON.stringify(k)}: `);
+      first = false;
+      walk(x, inner, depth + 1);
+    }
+    put(first ? '{}' : `\n${pad}}`);
+  };
+  walk(value, '', 0);
+  put('\n');
+  if (buf) sink(buf);
+}
+
 const reporter: Reporter = {
   name: 'json',
   render(result) {
-    return JSON.stringify(toJsonDocument(result), null, 2) + '\n';
+    const parts: string[] = [];
+    writeJson(toJsonDocument(result), (c) => parts.push(c));
+    return parts.join('');
+  },
+  write(result, _options, sink) {
+    writeJson(toJsonDocument(result), sink);
   },
 };
 export default reporter;

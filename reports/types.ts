@@ -48,4 +48,6 @@ export interface Reporter {
   /** Format name as given to --format. */
   name: string;
   render(result: ScanResult, options: RenderOptions): string;
+  /** The same text as `render`, handed to `sink` in pieces, for reports too large for one string. */
+  write?(result: ScanResult, options: RenderOptions, sink: (chunk: string) => void): void;
 }

@@ -79,6 +79,10 @@ export function planOutputs(tokens: readonly OutputToken[], options: { quiet?: b
   return specs;
 }
 
+function writeAll(fd: number, data: Buffer): void {
+  for (let off = 0; off < data.length; ) off += fs.writeSync(fd, data, off, data.length - off);
+}
+
 /** Renders every planned report and writes it. Files first, so standard output comes last. */
 export function writeOutputs(result: ScanResult, specs: readonly OutputSpec[], render: RenderOptions & { colorStdout?: boolean }): string[] {
   const written: string[] = [];
@@ -86,7 +90,21 @@ export function writeOutputs(result: ScanResult, specs: readonly OutputSpec[], r
   for (const s of ordered) {
     const reporter = REPORTERS[s.format];
     const { colorStdout, ...opts } = render;
-    const text = reporter.render(result, { ...opts, color: s.output === undefined && colorStdout === true });
+    const options = { ...opts, color: s.output === undefined && colorStdout === true };
+    if (reporter.write) {
+      // in pieces: a whole tree's report may be longer than the longest string V8 can hold
+      if (s.output !== undefined) {
+        const fd = fs.openSync(s.output, 'w');
+        try {
+          reporter.write(result, options, (chunk) => writeAll(fd, Buffer.from(chunk, 'utf8')));
+        } finally {
+          fs.closeSync(fd);
+        }
+        written.push(s.output);
+      } else reporter.write(result, options, (chunk) => process.stdout.write(chunk));
+      continue;
+    }
+    const text = reporter.render(result, options);
     if (s.output !== undefined) {
       fs.writeFileSync(s.output, text);
       written.push(s.output);
