@@ -164,6 +164,8 @@ export interface CCall {
 export interface CMacro {
   name: string;
   params?: string[]; // undefined: object-like
+  /** The replacement text; empty when the file was analysed with `macros: 'callable'`
+   *  (AnalyzeCOptions), as scans do. */
   body: string;
   location: Location;
   /** Names that the body calls (function-like use `name(`). */

@@ -90,7 +90,8 @@ export function analyzeBuffer(shownPath: string, data: Buffer, limits?: Limits, 
     const cls = classifyByName(shownPath);
     if (cls === 'c') {
       if (data.length > lim.maxSourceBytes) return { kind: 'error', error: tooLargeSource(shownPath, data.length, lim.maxSourceBytes) };
-      return { kind: 'facts', facts: analyzeC(shownPath, data, { timeLimitMs: lim.parseTimeMs }) };
+      // Downstream only asks which names a call could mean: no bodies, no constants.
+      return { kind: 'facts', facts: analyzeC(shownPath, data, { timeLimitMs: lim.parseTimeMs, macros: 'callable' }) };
     }
     if (cls === 'kbuild') {
       if (data.length > lim.maxSourceBytes) return { kind: 'error', error: tooLargeSource(shownPath, data.length, lim.maxSourceBytes) };

@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { FileFacts } from '../analyzers/facts';
 
-export const CACHE_FORMAT = 1;
+export const CACHE_FORMAT = 2;
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.GPLCHECK_CACHE_DIR) return env.GPLCHECK_CACHE_DIR;

@@ -867,7 +867,20 @@ export interface AnalyzeCOptions {
    * cut and the whole file read lexically, with a warning that contains PARSE_LIMIT_NOTE.
    */
   timeLimitMs?: number;
+  /**
+   * Which `#define`s become CMacro facts (all of them are followed inside the file either way):
+   *  - `all` (default): every one, with its body;
+   *  - `callable`: only those a call can name - function-like macros, and object-like ones
+   *    whose body calls something or is a bare name (`#define current get_current()`,
+   *    `#define my_alloc kmalloc`) - with `body` left empty. A register header of hundreds of
+   *    thousands of `#define mmREG 0x1234` then costs nothing downstream, where only the names
+   *    a call could mean are asked for.
+   */
+  macros?: 'all' | 'callable';
 }
+
+/** An object-like macro body that is one identifier (possibly parenthesised): a call through it calls that name. */
+const BARE_NAME = /^\s*\(?\s*[A-Za-z_]\w*\s*\)?\s*$/;
 
 /** In the warning of a file whose parse was cut by AnalyzeCOptions.timeLimitMs. */
 export const PARSE_LIMIT_NOTE = 'parse time limit';
@@ -990,7 +1003,7 @@ function analyzeText(path: string, text: string, options: AnalyzeCOptions): CFil
     tree = undefined;
     w.c = undefined as unknown as Parser.TreeCursor;
   }
-  const facts = finish(path, text, prep, w, warnings);
+  const facts = finish(path, text, prep, w, warnings, options);
   if (scanBudgetExhausted()) {
     facts.warnings.push({
       path,
@@ -1002,7 +1015,7 @@ function analyzeText(path: string, text: string, options: AnalyzeCOptions): CFil
   return facts;
 }
 
-function finish(path: string, text: string, prep: Prepared, w: Walker, warnings: ReadError[]): CFileFacts {
+function finish(path: string, text: string, prep: Prepared, w: Walker, warnings: ReadError[], options: AnalyzeCOptions): CFileFacts {
   const src = prep.parseText;
   const starts = lineStarts(text);
   const loc = (offset: number, fn?: number): Location => {
@@ -1139,17 +1152,20 @@ function finish(path: string, text: string, prep: Prepared, w: Walker, warnings:
   // ---- macros
   const objMacros = new Map<string, string[]>();
   const fnMacros = new Map<string, string[]>();
-  const macros: CMacro[] = prep.defines.map((d) => {
+  const callableOnly = options.macros === 'callable';
+  const macros: CMacro[] = [];
+  for (const d of prep.defines) {
     const calls = macroBodyCalls(d.body, d.params);
     const table = d.params ? fnMacros : objMacros;
     const prev = table.get(d.name);
     if (!prev) table.set(d.name, calls.slice());
     else for (const x of calls) if (!prev.includes(x)) prev.push(x);
-    const m: CMacro = { name: d.name, body: d.body, location: loc(d.nameOffset), calls };
+    if (callableOnly && !d.params && calls.length === 0 && !BARE_NAME.test(d.body)) continue;
+    const m: CMacro = { name: d.name, body: callableOnly ? '' : d.body, location: loc(d.nameOffset), calls };
     if (d.params) m.params = d.params;
     if (cond(d.offset)) m.conditional = true;
-    return m;
-  });
+    macros.push(m);
+  }
   const fnLookup: MacroLookup = (name) => fnMacros.get(name);
   const anyLookup: MacroLookup = (name) => fnMacros.get(name) ?? objMacros.get(name);
 
