@@ -280,7 +280,17 @@ export interface BuildFacts {
   }[];
   /** `-I` directories from ccflags (relative to the makefile's directory unless absolute). */
   includeDirs?: string[];
+  /** Kconfig files (analyzers/c/kconfig): the options they define and their types. */
+  configOptions?: ConfigOption[];
   warnings: ReadError[];
+}
+
+/** A Kconfig `config` entry: whether objects under it can be built as modules (`tristate`) or only into the kernel (`bool`). */
+export interface ConfigOption {
+  /** Without the `CONFIG_` prefix, as Kconfig writes it. */
+  name: string;
+  type: 'bool' | 'tristate' | 'string' | 'int' | 'hex';
+  location: Location;
 }
 
 export type FileFacts = ElfFileFacts | CFileFacts | BuildFacts;

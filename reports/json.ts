@@ -54,6 +54,7 @@ export function toJsonDocument(r: ScanResult): object {
         locations: i.sites.map((s) => s.location),
         ...(i.via ? { via: i.via } : {}),
       })),
+      ...(u.builtIn ? { builtIn: u.builtIn } : {}),
       ...(u.risk ? { risk: { level: u.risk.level, rationale: u.risk.rationale } } : {}),
     })),
     findings: r.findings.map((f) => {

@@ -66,6 +66,10 @@ export interface Unit {
   evidence: Evidence;
   /** Derived-work risk assessment, when the pipeline made one (optional: reporters must cope without). */
   risk?: UnitRisk;
+  /** Kernel code its Kbuild and Kconfig files build into the kernel image, never as a module
+   *  (`obj-y`, or `obj-$(CONFIG_X)` with X a bool option): why, with locations. Such a unit has
+   *  kind `source`: module licence tags, modpost and the module loader do not apply to it. */
+  builtIn?: string;
 }
 
 export interface LinkedModel {

@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { FileFacts, ReadError } from '../analyzers/facts';
 import { analyzeElf, isElf, type AnalyzeElfOptions } from '../analyzers/elf';
-import { analyzeC, analyzeKbuild } from '../analyzers/c';
+import { analyzeC, analyzeKbuild, analyzeKconfig, isKconfigName } from '../analyzers/c';
 import { compressionOf, decompress, formatBytes, innerName, DEFAULT_MAX_DECOMPRESSED_BYTES } from './decompress';
 
 export type FileClass = 'elf' | 'c' | 'kbuild' | 'other';
@@ -24,7 +24,7 @@ const C_EXT = new Set(['.c', '.h']);
 export function classifyByName(p: string): FileClass {
   const base = path.basename(p);
   if (C_EXT.has(path.extname(base))) return 'c';
-  if (base === 'Kbuild' || base === 'Makefile' || base === 'makefile' || base === 'GNUmakefile') return 'kbuild';
+  if (base === 'Kbuild' || base === 'Makefile' || base === 'makefile' || base === 'GNUmakefile' || isKconfigName(base)) return 'kbuild';
   return 'other';
 }
 
@@ -95,7 +95,8 @@ export function analyzeBuffer(shownPath: string, data: Buffer, limits?: Limits, 
     }
     if (cls === 'kbuild') {
       if (data.length > lim.maxSourceBytes) return { kind: 'error', error: tooLargeSource(shownPath, data.length, lim.maxSourceBytes) };
-      return { kind: 'facts', facts: analyzeKbuild(shownPath, data.toString('utf8')) };
+      const text = data.toString('utf8');
+      return { kind: 'facts', facts: isKconfigName(path.basename(shownPath)) ? analyzeKconfig(shownPath, text) : analyzeKbuild(shownPath, text) };
     }
     if (OBJECT_NAME.test(shownPath)) {
       const what = data.length === 0 ? 'empty file (0 bytes), not an ELF object' : 'not an ELF file (no ELF magic), although its name says it is an object';

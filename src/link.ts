@@ -10,6 +10,7 @@ import type {
   ElfFileFacts,
   ExportFact,
   FileFacts,
+  Location,
   ReadError,
   ReferenceSite,
   UnitKind,
@@ -33,6 +34,8 @@ interface Draft {
   facts: FileFacts[];
   hasSource: boolean;
   hasBinary: boolean;
+  /** Why the unit is built into the kernel image rather than a module (Kbuild and Kconfig). */
+  builtIn?: string;
 }
 
 function newDraft(id: string, kind: UnitKind): Draft {
@@ -123,6 +126,46 @@ function addSourceRefs(d: Draft): void {
   }
 }
 
+/** Option name (without `CONFIG_`) -> its types in the scanned Kconfig files. */
+function kconfigTypes(builds: BuildFacts[]): Map<string, { type: string; location: Location }[]> {
+  const out = new Map<string, { type: string; location: Location }[]>();
+  for (const b of builds) {
+    for (const o of b.configOptions ?? []) {
+      const list = out.get(o.name);
+      if (list) list.push(o);
+      else out.set(o.name, [o]);
+    }
+  }
+  return out;
+}
+
+/**
+ * Why the objects of a Kbuild module entry are always built into the kernel image, or undefined
+ * when they can be a loadable module: `obj-y`, or `obj-$(CONFIG_X)` where every scanned Kconfig
+ * definition of X is `bool`. Without a Kconfig definition the entry counts as a module.
+ */
+function builtInReason(name: string, dir: string, builds: BuildFacts[], types: ReturnType<typeof kconfigTypes>): string | undefined {
+  const reasons: string[] = [];
+  let entries = 0;
+  for (const b of builds) {
+    if (path.normalize(path.dirname(b.path)) !== path.normalize(dir)) continue;
+    for (const m of b.modules) {
+      if (m.name !== name) continue;
+      entries++;
+      const at = `${b.path}:${m.location.line}`;
+      if (m.kind === 'obj-y') {
+        reasons.push(`obj-y in ${at}`);
+        continue;
+      }
+      const option = m.config?.replace(/^CONFIG_/, '');
+      const defs = option ? types.get(option) : undefined;
+      if (!defs || defs.some((d) => d.type !== 'bool')) return undefined;
+      reasons.push(`obj-$(${m.config}) in ${at}, and ${m.config} is a bool option (${defs.map((d) => `${d.location.path}:${d.location.line}`).join(', ')}): built in or not built, never a module`);
+    }
+  }
+  return entries > 0 && reasons.length === entries ? reasons.join('; ') : undefined;
+}
+
 function sourceUnitKind(files: CFileFacts[], builds: BuildFacts[], name: string, isModule: boolean): UnitKind {
   const userspace =
     files.some((f) => f.hasMain) ||
@@ -184,11 +227,14 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
     cs,
   );
   const sourceUnitByName = new Map<string, Draft>();
+  const configTypes = kconfigTypes(builds);
   for (const g of groups) {
     const files = g.files.map((p) => byPath.get(p)).filter((f): f is CFileFacts => !!f);
     if (files.length === 0) continue;
-    const kind = g.kind === 'program' ? 'userspace' : sourceUnitKind(files, builds, g.name, g.kind === 'module');
+    const builtIn = g.kind === 'module' ? builtInReason(g.name, g.dir, builds, configTypes) : undefined;
+    const kind = g.kind === 'program' ? 'userspace' : builtIn ? 'source' : sourceUnitKind(files, builds, g.name, g.kind === 'module');
     const d = newDraft(uniqueId(g.name), kind);
+    if (builtIn) d.builtIn = builtIn;
     for (const f of files) addSource(d, f);
     drafts.set(d.id, d);
     if (kind === 'kernel-module') sourceUnitByName.set(g.name, d);
@@ -339,6 +385,7 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
       functions: [...d.functions],
       evidence: d.hasSource && d.hasBinary ? 'both' : d.hasBinary ? 'binary' : 'source',
     };
+    if (d.builtIn) unit.builtIn = d.builtIn;
     units.push(unit);
     facts.set(d.id, d.facts);
   }

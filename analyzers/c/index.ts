@@ -12,6 +12,7 @@
  */
 export { analyzeC, getParser, releaseTrees, PARSE_LIMIT_NOTE, SCAN_BUDGET_NOTE, type AnalyzeCOptions } from './analyze';
 export { analyzeKbuild } from './kbuild';
+export { analyzeKconfig, isKconfigName } from './kconfig';
 export { CAnalyzerPool, type CAnalyzerPoolOptions } from './pool';
 export { groupSources, resolveLocalIncludes, resolveInclude, includeDirsFor, FileIndex, type SourceGroup } from './grouping';
 export { expandMacroCalls, expandSite, macroBodyCalls, functionMacroTable, type MacroLookup } from './macros';
