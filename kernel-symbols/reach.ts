@@ -82,6 +82,9 @@ export interface ReachBody {
   /** Per node: how many edges; then all edge targets (indices into names), node by node, each list sorted by name. */
   edgeCounts: number[];
   edges: number[];
+  /** The other names the headers define as static inline functions or function-like macros
+   *  (they reach no export), sorted, joined by ' ': such a name is no export, but not absent. */
+  others?: string;
 }
 
 export type DefinitionKind = 'inline' | 'macro' | 'both';
@@ -121,6 +124,7 @@ export class InlineReach {
   private readonly defStart: Int32Array;
   private reverse?: number[][];
   private readonly memo = new Map<number, ReachEntry[]>();
+  private otherNames?: Set<string>;
 
   constructor(
     readonly meta: ReachMeta,
@@ -138,6 +142,14 @@ export class InlineReach {
   /** Number of nodes (inline functions and macros that reach an export). */
   get size(): number {
     return this.body.nodeCount;
+  }
+
+  /** True when the headers define `name` as a static inline function or function-like macro,
+   *  whether or not it reaches an export. */
+  defines(name: string): boolean {
+    if (this.has(name)) return true;
+    this.otherNames ??= new Set(this.body.others ? this.body.others.split(' ') : []);
+    return this.otherNames.has(name);
   }
 
   /** True when `name` is an inline function or macro of the headers that reaches an export. */

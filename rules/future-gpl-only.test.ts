@@ -50,6 +50,11 @@ runRuleTests(rule, {
       binaries: ['test/fixtures/modules/build/clean_prop/clean_prop.ko'],
     },
     {
+      name: 'strscpy on 6.1: a macro in 6.12 (its body pastes tokens, so it reaches no export the table can follow), defined, not removed',
+      kernel: '6.1',
+      files: mod('prop', 'Proprietary', '\tchar d[8];\n\tstrscpy(d, "x", sizeof(d));', '#include <linux/string.h>'),
+    },
+    {
       name: 'nothing newer than the newest known kernel',
       kernel: '6.12',
       files: mod('prop', 'Proprietary', '\tkfree(NULL);'),

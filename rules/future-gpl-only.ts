@@ -20,7 +20,7 @@ import { isKernelSide, moduleFileName } from './util';
  * read with its own inline reach table, so `kzalloc` is judged by what it reaches in 6.12.
  */
 
-type SourceStatus = 'plain' | 'gpl' | 'inline-plain' | 'inline-gpl' | 'absent';
+type SourceStatus = 'plain' | 'gpl' | 'inline-plain' | 'inline-gpl' | 'inline-none' | 'absent';
 
 interface Version {
   db: KernelSymbolDb;
@@ -40,6 +40,8 @@ function statusIn(name: string, v: Version): Status {
     const gpl = v.reach.reach(name).filter((r) => v.db.lookup(r.symbol)?.type === 'gpl');
     return gpl.length ? { status: 'inline-gpl', gplReached: gpl } : { status: 'inline-plain' };
   }
+  // defined in the headers, reaching no export the table can follow: there, so not absent
+  if (v.reach?.defines(name)) return { status: 'inline-none' };
   return { status: 'absent' };
 }
 
@@ -48,6 +50,7 @@ const WORD: Record<SourceStatus, string> = {
   gpl: 'GPL-only',
   'inline-plain': 'a header inline function or macro over plain exports',
   'inline-gpl': 'a header inline function or macro reaching GPL-only exports',
+  'inline-none': 'a header inline function or macro',
   absent: 'absent',
 };
 

@@ -18,7 +18,9 @@
  *    but CONFIG_ options and a few predefined names is unknown, and both branches stay;
  *  - definitions of the same name left after that (per header, unknown conditions) are merged:
  *    the graph is their union.
- * Nodes are then the defined names that are not exported and reach at least one export.
+ * Nodes are then the defined names that are not exported and reach at least one export; the
+ * other defined names are listed apart (`others`), so that a name the headers define is never
+ * taken for one they do not (a macro such as 6.12's `strscpy`, whose body pastes tokens).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -262,6 +264,9 @@ export async function buildReach(opts: BuildReachOptions): Promise<BuiltReach> {
     edgeCounts,
     edges,
   };
+  const reaching = new Set(built.nodes.map((n) => n.name));
+  const others = [...new Set(definitions.map((d) => d.name))].filter((n) => !reaching.has(n) && !opts.isExport(n)).sort(cmp);
+  if (others.length) body.others = others.join(' ');
   const meta: ReachMeta = {
     format: REACH_FORMAT_NAME,
     formatVersion: REACH_FORMAT_VERSION,
