@@ -144,11 +144,10 @@ function kconfigTypes(builds: BuildFacts[]): Map<string, { type: string; locatio
  * when they can be a loadable module: `obj-y`, or `obj-$(CONFIG_X)` where every scanned Kconfig
  * definition of X is `bool`. Without a Kconfig definition the entry counts as a module.
  */
-function builtInReason(name: string, dir: string, builds: BuildFacts[], types: ReturnType<typeof kconfigTypes>): string | undefined {
+function builtInReason(name: string, dir: string, buildsByDir: Map<string, BuildFacts[]>, types: ReturnType<typeof kconfigTypes>): string | undefined {
   const reasons: string[] = [];
   let entries = 0;
-  for (const b of builds) {
-    if (path.normalize(path.dirname(b.path)) !== path.normalize(dir)) continue;
+  for (const b of buildsByDir.get(path.normalize(dir)) ?? []) {
     for (const m of b.modules) {
       if (m.name !== name) continue;
       entries++;
@@ -228,10 +227,18 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
   );
   const sourceUnitByName = new Map<string, Draft>();
   const configTypes = kconfigTypes(builds);
+  const buildsByDir = new Map<string, BuildFacts[]>();
+  for (const b of builds) {
+    if (b.modules.length === 0) continue;
+    const dir = path.normalize(path.dirname(b.path));
+    const list = buildsByDir.get(dir);
+    if (list) list.push(b);
+    else buildsByDir.set(dir, [b]);
+  }
   for (const g of groups) {
     const files = g.files.map((p) => byPath.get(p)).filter((f): f is CFileFacts => !!f);
     if (files.length === 0) continue;
-    const builtIn = g.kind === 'module' ? builtInReason(g.name, g.dir, builds, configTypes) : undefined;
+    const builtIn = g.kind === 'module' ? builtInReason(g.name, g.dir, buildsByDir, configTypes) : undefined;
     const kind = g.kind === 'program' ? 'userspace' : builtIn ? 'source' : sourceUnitKind(files, builds, g.name, g.kind === 'module');
     const d = newDraft(uniqueId(g.name), kind);
     if (builtIn) d.builtIn = builtIn;

@@ -7,7 +7,9 @@
  *    module named by a Kbuild and a Makefile of one directory is one group.
  * 2. Userspace programs of plain Makefiles: their `.o`/`.c` prerequisites (or `<name>.c`).
  * 3. Headers (and included `.c` files): with `facts`, a file joins every group one of whose files
- *    includes it, transitively (resolution as in resolveInclude). Without `facts`, a header joins
+ *    includes it, transitively (resolution as in resolveInclude; a kernel, UAPI or C library
+ *    header `<...>` found only by the end of its path is not followed: it is the kernel's, not the
+ *    unit's, as `<linux/slab.h>` is when a whole kernel tree is scanned). Without `facts`, a header joins
  *    the only build group of its directory, when there is exactly one.
  * 4. Every file named by none of the above is grouped by directory (name: the directory's base name).
  * A file may be in several groups (an object shared by two modules, a header of two modules).
@@ -183,7 +185,10 @@ export function groupSources(files: string[], builds: BuildFacts[], facts?: CFil
         const dirs = includeDirsFor(file, builds);
         for (const inc of f.includes) {
           const hit = resolveInclude(file, inc, index, dirs);
-          if (hit && hit.path !== file) r.push(hit.path);
+          // A kernel or C library header found only by the end of its path (`<linux/slab.h>`
+          // -> include/linux/slab.h of a scanned kernel tree) is the kernel's, not the unit's:
+          // the linker reaches its inline functions and macros through the kernel knowledge.
+          if (hit && hit.path !== file && (hit.local || inc.category === 'local')) r.push(hit.path);
         }
       }
       resolvedCache.set(file, r);
