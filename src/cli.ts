@@ -95,6 +95,15 @@ function emitResult(result: ScanResult, opts: EmitOptions): void {
     process.exitCode = EXIT_USAGE;
     return;
   }
+  if (result.stats.files === 0 && result.stats.excluded > 0) {
+    // e.g. Debian's linux-source tree, whose top .gitignore ends with `/*`: nothing was scanned
+    process.stderr.write(
+      `gplcheck: nothing to scan: every file and directory under ${result.inputs.join(' ')} was left out ` +
+        `(${result.stats.excluded} entries matched .gitignore files or --exclude); --no-gitignore scans what .gitignore leaves out\n`,
+    );
+    process.exitCode = EXIT_USAGE;
+    return;
+  }
   // With a baseline, accepted findings do not count.
   process.exitCode = countedFindings(result).some((f) => reaches(f.severity, opts.failOn)) ? EXIT_FINDINGS : EXIT_OK;
 }

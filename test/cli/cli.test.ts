@@ -49,6 +49,24 @@ test('exit 2 on a usage error and when no input could be read', () => {
   expect(missing.stdout + missing.stderr).toContain('does/not/exist: cannot read: no such file or directory');
 });
 
+test('a tree whose .gitignore leaves out everything (as in Debian\'s linux-source) is exit 2 with a hint, not an empty pass', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gplcheck-cli-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'fs'));
+    fs.copyFileSync(path.join(REPO, 'vmkernel/shim/vmk_work.c'), path.join(dir, 'fs/work.c'));
+    fs.writeFileSync(path.join(dir, '.gitignore'), '# Debian packaging: ignore everything at the top level\n/*\n!/debian/\n');
+    const r = gplcheck('scan', dir, '--no-cache');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`gplcheck: nothing to scan: every file and directory under ${dir} was left out (2 entries matched .gitignore files or --exclude); --no-gitignore scans what .gitignore leaves out`);
+    expect(r.stdout).toContain('0 files (2 left out by .gitignore or --exclude), 0 units');
+    const all = gplcheck('scan', dir, '--no-cache', '--no-gitignore', '--fail-on', 'none');
+    expect(all.code).toBe(0);
+    expect(all.stdout).toMatch(/\n2 files, 1 units/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a file that is not ELF but named .ko is reported, and the scan goes on', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gplcheck-cli-'));
   try {
