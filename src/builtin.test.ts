@@ -32,3 +32,33 @@ test('obj-y and obj-$(CONFIG_X) with X bool are built in; tristate and unknown o
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('MODULE_LICENSE given by a macro of the module\'s own header is read as that string', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gplcheck-liclink-'));
+  try {
+    const mod = (name: string, header: string) => {
+      fs.mkdirSync(path.join(dir, name));
+      fs.writeFileSync(path.join(dir, name, 'Kbuild'), `obj-m += ${name}.o\n`);
+      fs.writeFileSync(path.join(dir, name, `${name}.h`), header);
+      fs.writeFileSync(
+        path.join(dir, name, `${name}.c`),
+        `#include <linux/module.h>\n#include <linux/ktime.h>\n#include "${name}.h"\n` +
+          `static int __init ${name}_init(void) { return (int)ktime_get(); }\nmodule_init(${name}_init);\nMODULE_LICENSE(DRV_LICENSE);\n`,
+      );
+    };
+    mod('vendor', '#define DRV_NAME "vendor"\n#define DRV_LICENSE "GPL"\n');
+    mod('split', '#define LIC_HEAD "Dual BSD"\n#define DRV_LICENSE LIC_HEAD "/GPL"\n');
+    mod('unsure', '#ifdef A\n#define DRV_LICENSE "GPL"\n#else\n#define DRV_LICENSE "Proprietary"\n#endif\n');
+    const { result } = await scan([dir], { db: loadDatabase('6.1'), cwd: dir, jobs: 1, cache: false, now: new Date(0) });
+    const unit = (id: string) => result.units.find((u) => u.id === id)!;
+    expect(unit('vendor').licenses.map((l) => [l.value, l.location.path, l.location.line])).toEqual([['GPL', 'vendor/vendor.c', 6]]);
+    expect(unit('vendor').gplCompatible).toBe(true);
+    expect(unit('split').licenses.map((l) => l.value)).toEqual(['Dual BSD/GPL']);
+    // two definitions that disagree: the name stays, and so does the finding
+    expect(unit('unsure').licenses.map((l) => l.value)).toEqual(['DRV_LICENSE']);
+    const gplOnly = result.findings.filter((f) => f.ruleId === 'gpl-only-symbol').map((f) => f.unit);
+    expect(gplOnly).toEqual(['unsure']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

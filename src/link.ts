@@ -15,7 +15,7 @@ import type {
   ReferenceSite,
   UnitKind,
 } from '../analyzers/facts';
-import { groupSources } from '../analyzers/c';
+import { evaluateStringExpression, groupSources } from '../analyzers/c';
 import { modpostGplCompatible } from '../kernel-symbols/licenses';
 import { reachFor, type InlineReach } from '../kernel-symbols/reach';
 import type { KernelSymbolDb } from '../kernel-symbols/types';
@@ -124,6 +124,33 @@ function addSourceRefs(d: Draft): void {
       addRef(d, c.callee, c.site, 'source');
     }
   }
+}
+
+/**
+ * `MODULE_LICENSE(DRV_LICENSE)` with `#define DRV_LICENSE "GPL"` in another file of the unit
+ * (a driver's own header): the analyser, which sees one file, keeps the name; here it becomes
+ * the string, from the unit's string macros (the one definition, or several that agree).
+ */
+function resolveLicenseNames(d: Draft, files: CFileFacts[]): void {
+  if (!d.licenses.some((l) => /^[A-Za-z_]\w*$/.test(l.value))) return;
+  const bodies = new Map<string, Set<string>>();
+  for (const f of files) {
+    for (const m of f.macros) {
+      if (m.params || !m.body) continue;
+      let set = bodies.get(m.name);
+      if (!set) bodies.set(m.name, (set = new Set()));
+      set.add(m.body);
+    }
+  }
+  const bodyOf = (name: string): string | undefined => {
+    const set = bodies.get(name);
+    return set && set.size === 1 ? [...set][0] : undefined;
+  };
+  d.licenses = d.licenses.map((l) => {
+    if (!/^[A-Za-z_]\w*$/.test(l.value)) return l;
+    const value = evaluateStringExpression(l.value, bodyOf);
+    return value === undefined ? l : { ...l, value };
+  });
 }
 
 /** Option name (without `CONFIG_`) -> its types in the scanned Kconfig files. */
@@ -243,6 +270,7 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
     const d = newDraft(uniqueId(g.name), kind);
     if (builtIn) d.builtIn = builtIn;
     for (const f of files) addSource(d, f);
+    resolveLicenseNames(d, files);
     drafts.set(d.id, d);
     if (kind === 'kernel-module') sourceUnitByName.set(g.name, d);
   }

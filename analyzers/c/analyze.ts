@@ -872,7 +872,9 @@ export interface AnalyzeCOptions {
    *  - `all` (default): every one, with its body;
    *  - `callable`: only those a call can name - function-like macros, and object-like ones
    *    whose body calls something or is a bare name (`#define current get_current()`,
-   *    `#define my_alloc kmalloc`) - with `body` left empty. A register header of hundreds of
+   *    `#define my_alloc kmalloc`) - with `body` left empty; and object-like macros whose body
+   *    is made of strings (`#define DRV_LICENSE "GPL"`), with their body, for a licence or
+   *    namespace another file of the module gives by name. A register header of hundreds of
    *    thousands of `#define mmREG 0x1234` then costs nothing downstream, where only the names
    *    a call could mean are asked for.
    */
@@ -1160,8 +1162,9 @@ function finish(path: string, text: string, prep: Prepared, w: Walker, warnings:
     const prev = table.get(d.name);
     if (!prev) table.set(d.name, calls.slice());
     else for (const x of calls) if (!prev.includes(x)) prev.push(x);
-    if (callableOnly && !d.params && calls.length === 0 && !BARE_NAME.test(d.body)) continue;
-    const m: CMacro = { name: d.name, body: callableOnly ? '' : d.body, location: loc(d.nameOffset), calls };
+    const stringBody = !d.params && d.body.includes('"') && STRING_BODY.test(d.body);
+    if (callableOnly && !d.params && calls.length === 0 && !BARE_NAME.test(d.body) && !stringBody) continue;
+    const m: CMacro = { name: d.name, body: callableOnly && !stringBody ? '' : d.body, location: loc(d.nameOffset), calls };
     if (d.params) m.params = d.params;
     if (cond(d.offset)) m.conditional = true;
     macros.push(m);
@@ -1420,25 +1423,37 @@ function lastDefineBefore(defines: Map<string, RawDefine[]>, name: string, offse
 }
 
 /** A string-valued macro argument: literals, possibly glued to object-like macros of the file. */
-function resolveString(arg: string, defines: Map<string, RawDefine[]>, offset: number, depth = 0): string | undefined {
-  const direct = stringValue(arg);
+function resolveString(arg: string, defines: Map<string, RawDefine[]>, offset: number): string | undefined {
+  return evaluateStringExpression(arg, (name) => lastDefineBefore(defines, name, offset)?.body);
+}
+
+/**
+ * The value of a C string expression: string literals and object-like macro names, side by side
+ * (`DRV_NAME " v" DRV_VERSION`), each name looked up with `bodyOf` (to a depth of 5).
+ * Undefined when a part is not a string.
+ */
+export function evaluateStringExpression(expr: string, bodyOf: (name: string) => string | undefined, depth = 0): string | undefined {
+  const direct = stringValue(expr);
   if (direct !== undefined) return direct;
   if (depth > 4) return undefined;
-  const tokens = arg.match(/"(?:\\.|[^"\\])*"|[A-Za-z_]\w*|\S/g);
+  const tokens = expr.match(/"(?:\\.|[^"\\])*"|[A-Za-z_]\w*|\S/g);
   if (!tokens) return undefined;
   let out = '';
   for (const t of tokens) {
     if (t.startsWith('"')) out += stringValue(t) ?? '';
     else if (/^[A-Za-z_]\w*$/.test(t)) {
-      const d = lastDefineBefore(defines, t, offset);
-      if (!d) return undefined;
-      const v = resolveString(d.body, defines, offset, depth + 1);
+      const body = bodyOf(t);
+      if (body === undefined) return undefined;
+      const v = evaluateStringExpression(body, bodyOf, depth + 1);
       if (v === undefined) return undefined;
       out += v;
     } else return undefined;
   }
   return out;
 }
+
+/** An object-like macro body made of string literals and names only (`"GPL"`, `DRV_NAME " v" DRV_VERSION`): it may give a string such as a licence. */
+const STRING_BODY = /^\s*(?:(?:"(?:\\.|[^"\\])*"|[A-Za-z_]\w*)\s*)+$/;
 
 function valueOf(arg: string, defines: Map<string, RawDefine[]>, offset: number): string {
   return resolveString(arg, defines, offset) ?? arg.trim();

@@ -15,12 +15,13 @@ const SRC = `
 static int f(void *p) { LOG("%d", SQUARE(2)); my_free(p); return current != 0; }
 `;
 
-test('keeps function-like macros and object-like ones that call or alias a name; drops constants and bodies', () => {
+test('keeps function-like macros, object-like ones that call or alias a name, and string macros; drops constants and other bodies', () => {
   const all = analyzeC('toy.c', SRC);
   const callable = analyzeC('toy.c', SRC, { macros: 'callable' });
   expect(all.macros.map((m) => m.name)).toEqual(['mmGRBM_STATUS', 'GRBM_STATUS__ME0PIPE0_CMDFIFO_AVAIL_MASK', 'NAME', 'current', 'my_alloc', 'my_free', 'SQUARE', 'LOG']);
-  expect(callable.macros.map((m) => m.name)).toEqual(['current', 'my_alloc', 'my_free', 'SQUARE', 'LOG']);
-  expect(callable.macros.every((m) => m.body === '')).toBe(true);
+  expect(callable.macros.map((m) => m.name)).toEqual(['NAME', 'current', 'my_alloc', 'my_free', 'SQUARE', 'LOG']);
+  // a string macro keeps its body (a licence or namespace another file may name it for)
+  expect(callable.macros.filter((m) => m.body !== '').map((m) => [m.name, m.body])).toEqual([['NAME', '"toy"']]);
   expect(callable.macros.find((m) => m.name === 'LOG')!.calls).toEqual(['printk']);
   // everything else, calls through macros included, is the same
   const { macros: _a, ...restAll } = all;

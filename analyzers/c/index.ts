@@ -10,7 +10,7 @@
  * - expandMacroCalls(files)               follow function-like macros across a group's files
  * - resolveLocalIncludes(files, builds)   mark includes found among the scanned files
  */
-export { analyzeC, getParser, releaseTrees, PARSE_LIMIT_NOTE, SCAN_BUDGET_NOTE, type AnalyzeCOptions } from './analyze';
+export { analyzeC, evaluateStringExpression, getParser, releaseTrees, PARSE_LIMIT_NOTE, SCAN_BUDGET_NOTE, type AnalyzeCOptions } from './analyze';
 export { analyzeKbuild } from './kbuild';
 export { analyzeKconfig, isKconfigName } from './kconfig';
 export { CAnalyzerPool, type CAnalyzerPoolOptions } from './pool';
