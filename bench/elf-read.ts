@@ -9,30 +9,10 @@
  * and the time to read the files from the page cache.
  *   node dist/bench/elf-read.js [--runs N]
  */
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as path from 'path';
 import { readElf } from '../elf';
 import { analyzeElf } from '../analyzers/elf';
-
-const REPO = path.resolve(__dirname, fs.existsSync(path.join(__dirname, '../test/setup/debian.sh')) ? '..' : '../..');
-
-function debian(...args: string[]): string {
-  return execFileSync(path.join(REPO, 'test/setup/debian.sh'), args, { encoding: 'utf8' }).trim().split('\n').pop()!;
-}
-
-function listKos(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ko')) out.push(p);
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
+import { debianModuleTree } from '../kernel-symbols';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -57,9 +37,7 @@ export interface ElfReadResult {
 }
 
 export function run(runs = 3): ElfReadResult {
-  const abi = debian('abi');
-  const dir = debian('unpack', `linux-image-${abi}-amd64-unsigned`);
-  const files = listKos(path.join(dir, 'lib/modules'));
+  const files = debianModuleTree().modules;
   let bufs: Buffer[] = [];
   const readFilesMs = time(() => {
     bufs = files.map((f) => fs.readFileSync(f));

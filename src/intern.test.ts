@@ -2,7 +2,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeC } from '../analyzers/c';
-import { analyzeElf } from '../analyzers/elf';
 import { Interner } from './intern';
 
 const REPO = path.resolve(__dirname, '..');
@@ -22,14 +21,11 @@ test('facts copied across threads keep their content; repeated strings are store
   expect(interner.size).toBeLessThan(strings / 2);
 });
 
-test('ELF facts and long strings come through unchanged', () => {
-  const ko = 'test/fixtures/modules/build/gpl_shim/gpl_shim.ko';
-  const original = analyzeElf(ko, fs.readFileSync(path.join(REPO, ko)));
-  const copy = structuredClone(original);
+test('long strings are left alone', () => {
   const interner = new Interner();
-  interner.facts(copy);
-  expect(copy).toEqual(original);
   const long = 'x'.repeat(1000);
   expect(interner.s(long)).toBe(long);
-  expect(interner.size).toBeGreaterThan(0);
+  expect(interner.size).toBe(0);
+  expect(interner.s('kmalloc')).toBe('kmalloc');
+  expect(interner.size).toBe(1);
 });

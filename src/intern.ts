@@ -3,9 +3,10 @@
  * of every string: each location repeats its file's path, each call its callee's and its
  * function's name. The scan keeps every file's facts until linking, so on a large tree those
  * copies are most of its memory. `Interner` replaces them with one shared copy each, in place,
- * on arrival; the facts stay the same plain data.
+ * on arrival; the facts stay the same plain data. Only C facts are walked: binaries are analysed
+ * in the scan's own thread, where their strings are shared already.
  */
-import type { CFileFacts, ElfFileFacts, FileFacts, Location, ReadError, ReferenceSite } from '../analyzers/facts';
+import type { CFileFacts, FileFacts, Location, ReadError, ReferenceSite } from '../analyzers/facts';
 
 /** Strings longer than this are left alone: they are rarely repeated (macro bodies, messages). */
 const MAX_INTERNED_LENGTH = 256;
@@ -79,32 +80,10 @@ export class Interner {
     for (const x of f.importNs) this.location(x.location);
   }
 
-  private elf(f: ElfFileFacts): void {
-    for (const i of f.imports) {
-      i.symbol = this.s(i.symbol);
-      for (const x of i.sites) this.site(x);
-    }
-    for (const x of f.functions) {
-      x.name = this.s(x.name);
-      x.section = this.s(x.section);
-    }
-    for (const r of f.internalRefs) {
-      r.from = this.s(r.from);
-      r.to = this.s(r.to);
-      r.kind = this.s(r.kind) as typeof r.kind;
-      this.location(r.location);
-    }
-    for (const x of f.exports) {
-      x.symbol = this.s(x.symbol);
-      this.location(x.location);
-    }
-  }
-
   /** Shares the strings of one file's facts, in place. */
   facts(f: FileFacts): FileFacts {
     f.path = this.s(f.path);
     if (f.analyzer === 'c') this.c(f);
-    else if (f.analyzer === 'elf') this.elf(f);
     this.errors(f.warnings);
     return f;
   }

@@ -8,19 +8,10 @@
  */
 import * as path from 'path';
 import { createDatabase, writeDatabaseFile } from '../database';
-
-function args(argv: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--') || i + 1 >= argv.length) throw new Error(`bad argument ${a}`);
-    out[a.slice(2)] = argv[++i];
-  }
-  return out;
-}
+import { keyValueArgs } from './args';
 
 function main(): void {
-  const a = args(process.argv.slice(2));
+  const a = keyValueArgs(process.argv.slice(2));
   for (const k of ['symvers', 'root', 'name', 'kernel', 'package', 'package-version', 'out']) {
     if (!a[k]) throw new Error(`missing --${k}`);
   }

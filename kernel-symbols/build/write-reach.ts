@@ -16,19 +16,10 @@ import { loadDatabase } from '../database';
 import { encodeReach } from '../reach';
 import { buildReach } from './inline-reach';
 import { parseAutoconf } from './kconfig';
-
-function args(argv: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--') || i + 1 >= argv.length) throw new Error(`bad argument ${a}`);
-    out[a.slice(2)] = argv[++i];
-  }
-  return out;
-}
+import { keyValueArgs } from './args';
 
 async function main(): Promise<void> {
-  const a = args(process.argv.slice(2));
+  const a = keyValueArgs(process.argv.slice(2));
   for (const k of ['headers', 'db', 'out']) if (!a[k]) throw new Error(`missing --${k}`);
   const t0 = Date.now();
   const db = loadDatabase(a.db, { cache: false });

@@ -3,6 +3,16 @@
  * milliseconds, where a comparison sort of typed arrays with a comparator takes seconds.
  */
 
+/** Turns bucket counts into bucket starts (exclusive prefix sums), in place. */
+function startsFromCounts(count: Uint32Array): void {
+  let sum = 0;
+  for (let b = 0; b < count.length; b++) {
+    const c = count[b];
+    count[b] = sum;
+    sum += c;
+  }
+}
+
 /** Sorts `keys` in place (ascending, unsigned). */
 export function radixSortU32(keys: Uint32Array): Uint32Array {
   const n = keys.length;
@@ -10,22 +20,12 @@ export function radixSortU32(keys: Uint32Array): Uint32Array {
   const count = new Uint32Array(65536);
   // pass 1: low 16 bits, keys -> tmp
   for (let i = 0; i < n; i++) count[keys[i] & 0xffff]++;
-  let sum = 0;
-  for (let b = 0; b < 65536; b++) {
-    const c = count[b];
-    count[b] = sum;
-    sum += c;
-  }
+  startsFromCounts(count);
   for (let i = 0; i < n; i++) tmp[count[keys[i] & 0xffff]++] = keys[i];
   // pass 2: high 16 bits, tmp -> keys
   count.fill(0);
   for (let i = 0; i < n; i++) count[tmp[i] >>> 16]++;
-  sum = 0;
-  for (let b = 0; b < 65536; b++) {
-    const c = count[b];
-    count[b] = sum;
-    sum += c;
-  }
+  startsFromCounts(count);
   for (let i = 0; i < n; i++) keys[count[tmp[i] >>> 16]++] = tmp[i];
   return keys;
 }
@@ -39,21 +39,11 @@ export function radixOrderU32(keys: Uint32Array): Uint32Array {
   const idxA = new Uint32Array(n);
   const count = new Uint32Array(65536);
   for (let i = 0; i < n; i++) count[keys[i] & 0xffff]++;
-  let sum = 0;
-  for (let b = 0; b < 65536; b++) {
-    const c = count[b];
-    count[b] = sum;
-    sum += c;
-  }
+  startsFromCounts(count);
   for (let i = 0; i < n; i++) idxA[count[keys[i] & 0xffff]++] = i;
   count.fill(0);
   for (let i = 0; i < n; i++) count[keys[i] >>> 16]++;
-  sum = 0;
-  for (let b = 0; b < 65536; b++) {
-    const c = count[b];
-    count[b] = sum;
-    sum += c;
-  }
+  startsFromCounts(count);
   const idxB = new Uint32Array(n);
   for (let j = 0; j < n; j++) {
     const i = idxA[j];
