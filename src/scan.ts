@@ -218,7 +218,7 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
     stats.cacheHits += r.cacheHits;
   }
   stats.analysed = facts.length;
-  if (evidence === 'boundary') await readSitesWhereNeeded(facts, files, options.db, limits);
+  if (evidence === 'boundary') errors.push(...(await readSitesWhereNeeded(facts, files, options.db, limits)));
   if (options.provenance) {
     const abs = new Map(files.map((f) => [f.path, f.absolute]));
     errors.push(...attachProvenance(facts, (p) => abs.get(p), options.provenance));
@@ -228,9 +228,10 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
 
 /** Step 2 of src/evidence.ts: binaries read for their symbol tables only whose reference
  *  sites turn out to be evidence are read again in full, in this thread (they are few). */
-async function readSitesWhereNeeded(facts: FileFacts[], files: DiscoveredFile[], db: KernelSymbolDb, limits: Limits): Promise<void> {
+async function readSitesWhereNeeded(facts: FileFacts[], files: DiscoveredFile[], db: KernelSymbolDb, limits: Limits): Promise<ReadError[]> {
   const need = new Set(needingSites(facts, db));
-  if (need.size === 0) return;
+  if (need.size === 0) return [];
+  const errors: ReadError[] = [];
   const wanted = files.filter((f) => need.has(f.path));
   const again = new Map<string, FileFacts>();
   for (let i = 0; i < wanted.length; i += BATCH_FILES) {
@@ -239,12 +240,14 @@ async function readSitesWhereNeeded(facts: FileFacts[], files: DiscoveredFile[],
     r.facts.forEach((f, j) => {
       if (f) again.set(batch[j].path, f);
     });
+    // A file that changed or vanished since keeps the facts first read, sites omitted; say why.
+    for (const e of r.errors) errors.push({ path: e.path, message: `${e.message} (read again for its reference sites; they are left out)` });
   }
-  // A file that changed or vanished since keeps the facts first read; its sites stay omitted.
   for (let i = 0; i < facts.length; i++) {
     const f = again.get(facts[i].path);
     if (f && f.analyzer === 'elf') facts[i] = f;
   }
+  return errors;
 }
 
 /** Linking, rules and the result, from analysis output (one scan's, or shards' merged). */
