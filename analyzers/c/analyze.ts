@@ -1452,8 +1452,10 @@ export function evaluateStringExpression(expr: string, bodyOf: (name: string) =>
   return out;
 }
 
-/** An object-like macro body made of string literals and names only (`"GPL"`, `DRV_NAME " v" DRV_VERSION`): it may give a string such as a licence. */
-const STRING_BODY = /^\s*(?:(?:"(?:\\.|[^"\\])*"|[A-Za-z_]\w*)\s*)+$/;
+/** An object-like macro body made of string literals and names only (`"GPL"`, `DRV_NAME " v" DRV_VERSION`): it may give a string such as a licence.
+ *  A name is matched whole (`(?!\w)`): were it allowed to end anywhere, a body that fails at its
+ *  end (`"x" some_long_name,`) would be tried in every split of every name, exponentially. */
+const STRING_BODY = /^\s*(?:(?:"(?:\\.|[^"\\])*"|[A-Za-z_]\w*(?!\w))\s*)+$/;
 
 function valueOf(arg: string, defines: Map<string, RawDefine[]>, offset: number): string {
   return resolveString(arg, defines, offset) ?? arg.trim();
