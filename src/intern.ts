@@ -3,10 +3,12 @@
  * of every string: each location repeats its file's path, each call its callee's and its
  * function's name. The scan keeps every file's facts until linking, so on a large tree those
  * copies are most of its memory. `Interner` replaces them with one shared copy each, in place,
- * on arrival; the facts stay the same plain data. Only C facts are walked: binaries are analysed
+ * on arrival, and packs each C file's calls into a table (src/call-table.ts); the facts read
+ * the same as before. Only C facts are walked: binaries are analysed
  * in the scan's own thread, where their strings are shared already.
  */
-import type { CFileFacts, FileFacts, Location, ReadError, ReferenceSite } from '../analyzers/facts';
+import type { CFileFacts, FileFacts, Location, ReadError } from '../analyzers/facts';
+import { packCalls } from './call-table';
 
 /** Strings longer than this are left alone: they are rarely repeated (macro bodies, messages). */
 const MAX_INTERNED_LENGTH = 256;
@@ -34,12 +36,6 @@ export class Interner {
     if (l.section !== undefined) l.section = this.s(l.section);
   }
 
-  private site(x: ReferenceSite): void {
-    this.location(x.location);
-    x.kind = this.s(x.kind) as ReferenceSite['kind'];
-    if (x.viaMacros) x.viaMacros = x.viaMacros.map((m) => this.s(m));
-  }
-
   private errors(list: ReadError[]): void {
     for (const e of list) {
       e.path = this.s(e.path);
@@ -48,14 +44,8 @@ export class Interner {
   }
 
   private c(f: CFileFacts): void {
-    for (const c of f.calls) {
-      c.callee = this.s(c.callee);
-      this.site(c.site);
-    }
-    for (const c of f.addressTaken) {
-      c.callee = this.s(c.callee);
-      this.site(c.site);
-    }
+    // calls and address-taken uses: into a compact table (src/call-table.ts), names shared
+    packCalls(f, (x) => this.s(x));
     for (const x of f.functions) {
       x.name = this.s(x.name);
       this.location(x.location);

@@ -16,6 +16,7 @@ import type {
   UnitKind,
 } from '../analyzers/facts';
 import { evaluateStringExpression, groupSources } from '../analyzers/c';
+import { packCalls, type CallTable } from './call-table';
 import { modpostGplCompatible } from '../kernel-symbols/licenses';
 import { reachFor, type InlineReach } from '../kernel-symbols/reach';
 import type { KernelSymbolDb } from '../kernel-symbols/types';
@@ -29,8 +30,9 @@ interface Draft {
   importNs: Set<string>;
   exports: ExportFact[];
   functions: Set<string>;
-  /** symbol -> sites, by evidence kind */
-  refs: Map<string, { source: ReferenceSite[]; binary: ReferenceSite[] }>;
+  /** symbol -> sites, by evidence kind; source sites as references into the linker's call
+   *  tables (Sources.ref), built only when a reader asks for an import's sites */
+  refs: Map<string, { source: number[]; binary: ReferenceSite[] }>;
   facts: FileFacts[];
   hasSource: boolean;
   hasBinary: boolean;
@@ -54,13 +56,59 @@ function newDraft(id: string, kind: UnitKind): Draft {
   };
 }
 
-function addRef(d: Draft, symbol: string, site: ReferenceSite, where: 'source' | 'binary'): void {
+/** Bits of a source reference for the call's index in its file's table. */
+const REF_INDEX = 2 ** 32;
+
+/**
+ * The call tables (src/call-table.ts) of the linked sources. A source reference is one number,
+ * table * 2^32 + index of the call in it: 8 bytes in place of a site object, which is built
+ * only when a reader asks for an import's sites.
+ */
+class Sources {
+  private readonly tables: CallTable[] = [];
+
+  add(f: CFileFacts): { table: CallTable; base: number } {
+    const table = packCalls(f);
+    this.tables.push(table);
+    return { table, base: (this.tables.length - 1) * REF_INDEX };
+  }
+
+  site(ref: number): ReferenceSite {
+    return this.tables[Math.floor(ref / REF_INDEX)].site(ref % REF_INDEX);
+  }
+}
+
+/** Imports with at most this many source sites have them built at once; more are built when read. */
+const EAGER_SITES = 4;
+
+/** Gives `imp` its sites: the binary ones, then the source ones. */
+function setSites(imp: LinkedImport, binary: ReferenceSite[], source: number[], sources: Sources): void {
+  if (source.length <= EAGER_SITES) {
+    imp.sites = source.length === 0 ? binary : binary.concat(source.map((r) => sources.site(r)));
+    return;
+  }
+  const refs = Float64Array.from(source);
+  const build = (): ReferenceSite[] => {
+    const out = binary.slice();
+    for (const r of refs) out.push(sources.site(r));
+    return out;
+  };
+  // Redefining keeps the property's place among the keys, so JSON output is unchanged.
+  Object.defineProperty(imp, 'sites', {
+    get: build,
+    set: (v: ReferenceSite[]) => Object.defineProperty(imp, 'sites', { value: v, writable: true, enumerable: true, configurable: true }),
+    enumerable: true,
+    configurable: true,
+  });
+}
+
+function refsOf(d: Draft, symbol: string): { source: number[]; binary: ReferenceSite[] } {
   let r = d.refs.get(symbol);
   if (!r) {
     r = { source: [], binary: [] };
     d.refs.set(symbol, r);
   }
-  r[where].push(site);
+  return r;
 }
 
 /** The same tag seen in a module's source and in its binary is one tag; the source line,
@@ -110,18 +158,17 @@ function addSource(d: Draft, f: CFileFacts): void {
 
 /** Source references are added after all files of a unit are in, so that calls to the
  *  unit's own functions and macros stay internal. */
-function addSourceRefs(d: Draft): void {
+function addSourceRefs(d: Draft, sources: Sources): void {
   const macros = new Set<string>();
   for (const f of d.facts) if (f.analyzer === 'c') for (const m of f.macros) macros.add(m.name);
   for (const f of d.facts) {
     if (f.analyzer !== 'c') continue;
-    for (const c of f.calls) {
-      if (d.functions.has(c.callee) || macros.has(c.callee)) continue;
-      addRef(d, c.callee, c.site, 'source');
-    }
-    for (const c of f.addressTaken) {
-      if (d.functions.has(c.callee)) continue;
-      addRef(d, c.callee, c.site, 'source');
+    const { table, base } = sources.add(f);
+    for (let i = 0; i < table.count; i++) {
+      const callee = table.callee(i);
+      // a call may mean a macro of the unit; a use as a value (address taken) may not
+      if (d.functions.has(callee) || (i < table.calls && macros.has(callee))) continue;
+      refsOf(d, callee).source.push(base + i);
     }
   }
 }
@@ -215,9 +262,8 @@ function addInlineReach(d: Draft, reach: InlineReach, known: (symbol: string) =>
     const r = d.refs.get(symbol)!;
     if (r.source.length === 0 || known(symbol) || !reach.has(symbol)) continue;
     for (const e of reach.reach(symbol)) {
-      let t = d.refs.get(e.symbol);
-      if (!t) d.refs.set(e.symbol, (t = { source: [], binary: [] }));
-      t.source.push(...r.source);
+      const t = refsOf(d, e.symbol);
+      for (const x of r.source) t.source.push(x);
       if (!direct.has(e.symbol) && !via.has(e.symbol)) via.set(e.symbol, [symbol, ...e.path]);
     }
     if (r.binary.length === 0) d.refs.delete(symbol);
@@ -341,7 +387,8 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
       drafts.set(d.id, d);
     }
   }
-  for (const d of drafts.values()) if (d.hasSource) addSourceRefs(d);
+  const sources = new Sources();
+  for (const d of drafts.values()) if (d.hasSource) addSourceRefs(d, sources);
 
   // 3. Exports of scanned units, for resolution across the scanned set.
   const scannedExports = new Map<string, { unit: string; exp: ExportFact }>();
@@ -376,17 +423,21 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
       const r = d.refs.get(symbol)!;
       if (d.functions.has(symbol) && d.hasBinary && r.binary.length === 0) continue;
       const evidence: Evidence = r.source.length && r.binary.length ? 'both' : r.binary.length ? 'binary' : 'source';
-      const sites = r.source.length === 0 ? r.binary : r.binary.length === 0 ? r.source : r.binary.concat(r.source);
+      const sites: ReferenceSite[] = []; // set below (setSites)
+      const add = (imp: LinkedImport): void => {
+        setSites(imp, r.binary, r.source, sources);
+        imports.push(imp);
+      };
       if (d.kind === 'userspace') {
         // A program links against its C library and other userspace libraries, never
         // against kernel exports: the kernel is reached through system calls only.
-        imports.push({ symbol, exportType: 'unknown', providerKind: 'unknown', sites, evidence });
+        add({ symbol, exportType: 'unknown', providerKind: 'unknown', sites, evidence });
         continue;
       }
       const scanned = scannedExports.get(symbol);
       if (scanned && scanned.unit !== d.id) {
         const { type: exportType, namespace } = scanned.exp;
-        imports.push(
+        add(
           namespace
             ? { symbol, exportType, namespace, provider: scanned.unit, providerKind: 'scanned', sites, evidence }
             : { symbol, exportType, provider: scanned.unit, providerKind: 'scanned', sites, evidence },
@@ -397,13 +448,13 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
       const k = db.lookup(symbol);
       if (k) {
         // (two literals rather than a conditional spread: this runs for every import)
-        imports.push(
+        add(
           k.namespace
             ? { symbol, exportType: k.type, namespace: k.namespace, provider: k.module, providerKind: 'kernel', sites, evidence }
             : { symbol, exportType: k.type, provider: k.module, providerKind: 'kernel', sites, evidence },
         );
       } else {
-        imports.push({ symbol, exportType: 'unknown', providerKind: 'unknown', sites, evidence });
+        add({ symbol, exportType: 'unknown', providerKind: 'unknown', sites, evidence });
       }
     }
     const via = viaByUnit.get(d);
