@@ -17,7 +17,7 @@
  */
 import type { CFileFacts, ExportType, IncludeCategory, Location, ReferenceSite, UnitKind } from '../analyzers/facts';
 import { loaderGplCompatible } from '../kernel-symbols/licenses';
-import type { Evidence, LinkedImport, LinkedModel, Unit } from './model';
+import { siteCount, type Evidence, type LinkedImport, type LinkedModel, type Unit } from './model';
 import type { EvidenceStep } from './types';
 
 export type RefKind = 'call' | 'address' | 'data';
@@ -363,7 +363,7 @@ export function boundaryGraph(model: LinkedModel): BoundaryGraph {
       if (!l) links.set(imp.provider, (l = { from: unit.id, to: imp.provider, providerKind: imp.providerKind, symbols: 0, gplOnly: 0, sites: 0 }));
       l.symbols++;
       if (imp.exportType === 'gpl') l.gplOnly++;
-      l.sites += imp.sites.length;
+      l.sites += siteCount(imp);
     }
     graph.links.push(...[...links.values()].sort((a, b) => byName(a.to, b.to)));
     for (const f of model.facts.get(unit.id) ?? []) {

@@ -36,6 +36,17 @@ export interface LinkedImport {
   via?: string[];
 }
 
+/**
+ * Set (as a non-enumerable, symbol-keyed property) on an import whose sites are built only when
+ * read (src/link.ts): how many there are, so that counting them builds nothing.
+ */
+export const SITE_COUNT = Symbol('gplcheck.siteCount');
+
+/** The number of an import's sites, without building them. */
+export function siteCount(imp: LinkedImport): number {
+  return (imp as { [SITE_COUNT]?: number })[SITE_COUNT] ?? imp.sites.length;
+}
+
 export interface LicenseDecl {
   value: string;
   location: Location;

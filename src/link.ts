@@ -20,7 +20,7 @@ import { packCalls, type CallTable } from './call-table';
 import { modpostGplCompatible } from '../kernel-symbols/licenses';
 import { reachFor, type InlineReach } from '../kernel-symbols/reach';
 import type { KernelSymbolDb } from '../kernel-symbols/types';
-import type { Evidence, LicenseDecl, LinkedImport, LinkedModel, Unit } from '../rules/model';
+import { SITE_COUNT, type Evidence, type LicenseDecl, type LinkedImport, type LinkedModel, type Unit } from '../rules/model';
 
 interface Draft {
   id: string;
@@ -93,10 +93,14 @@ function setSites(imp: LinkedImport, binary: ReferenceSite[], source: number[], 
     for (const r of refs) out.push(sources.site(r));
     return out;
   };
+  Object.defineProperty(imp, SITE_COUNT, { value: binary.length + refs.length, configurable: true });
   // Redefining keeps the property's place among the keys, so JSON output is unchanged.
   Object.defineProperty(imp, 'sites', {
     get: build,
-    set: (v: ReferenceSite[]) => Object.defineProperty(imp, 'sites', { value: v, writable: true, enumerable: true, configurable: true }),
+    set: (v: ReferenceSite[]) => {
+      Object.defineProperty(imp, 'sites', { value: v, writable: true, enumerable: true, configurable: true });
+      delete (imp as { [SITE_COUNT]?: number })[SITE_COUNT];
+    },
     enumerable: true,
     configurable: true,
   });

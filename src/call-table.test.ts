@@ -1,0 +1,110 @@
+/** The compact call table: packed facts read, serialise and link exactly as the objects did. */
+import * as fs from 'fs';
+import * as path from 'path';
+import { analyzeC } from '../analyzers/c';
+import type { CCall, CFileFacts } from '../analyzers/facts';
+import { loadDatabase } from '../kernel-symbols';
+import { callTableOf, packCalls } from './call-table';
+import { link } from './link';
+import { siteCount } from '../rules/model';
+
+const REPO = path.resolve(__dirname, '..');
+const TESTDATA = path.join(REPO, 'analyzers/c/testdata');
+const db = loadDatabase('6.1');
+
+/** Real sources with every kind of site: conditional, through macros, lexical, guessed. */
+function realFacts(): CFileFacts[] {
+  const out: CFileFacts[] = [];
+  for (const name of ['macros.c', 'ifdef.c', 'error_region.c', 'iterators.c', 'basic_module.c']) {
+    const rel = path.join('analyzers/c/testdata', name);
+    out.push(analyzeC(rel, fs.readFileSync(path.join(TESTDATA, name))));
+  }
+  for (const rel of ['vmkernel/shim/vmk_work.c', 'vmkernel/core/vmkcore_sched.c']) out.push(analyzeC(rel, fs.readFileSync(path.join(REPO, rel))));
+  return out;
+}
+
+test('a packed file reads and serialises as before, key order included', () => {
+  const all = realFacts();
+  const seen = new Set<string>();
+  for (const f of all) {
+    const before = JSON.stringify(f);
+    const calls = structuredClone(f.calls);
+    const taken = structuredClone(f.addressTaken);
+    for (const c of [...calls, ...taken]) {
+      if (c.site.conditional) seen.add('conditional');
+      if (c.site.viaMacros) seen.add('viaMacros');
+      if (c.site.lexical) seen.add('lexical');
+      if (c.guess) seen.add('guess');
+      if (c.site.location.function === undefined) seen.add('no function');
+    }
+    const table = packCalls(f);
+    expect(callTableOf(f)).toBe(table);
+    expect(table.count).toBe(calls.length + taken.length);
+    expect(JSON.stringify(f)).toBe(before);
+    expect(f.calls).toEqual(calls);
+    expect(f.addressTaken).toEqual(taken);
+    expect(structuredClone(f)).toEqual(JSON.parse(before));
+    for (let i = 0; i < table.count; i++) expect(table.callee(i)).toBe(i < calls.length ? calls[i].callee : taken[i - calls.length].callee);
+    expect(packCalls(f)).toBe(table); // packing twice is the same table
+  }
+  // the sample does exercise every flag
+  expect([...seen].sort()).toEqual(['conditional', 'guess', 'lexical', 'no function', 'viaMacros']);
+});
+
+test('entries the table has no place for come back unchanged', () => {
+  const f = analyzeC('odd.c', 'int f(void) { return g(1) + h(2) + k(3); }\n');
+  const calls = f.calls;
+  const odd: CCall[] = [
+    { ...calls[0], site: { ...calls[0].site, location: { ...calls[0].site.location, path: 'elsewhere.h' } } }, // another file
+    { ...calls[1], site: { ...calls[1].site, location: { ...calls[1].site.location, endLine: 9 } } }, // a field it does not hold
+    { site: calls[2].site, callee: calls[2].callee }, // another key order
+  ];
+  f.calls = odd;
+  const before = JSON.stringify(f);
+  packCalls(f);
+  expect(JSON.stringify(f)).toBe(before);
+  expect(f.calls).toEqual(odd);
+  expect(f.calls[0]).not.toBe(odd[0]); // built anew, as every read is
+});
+
+test('assigning calls after packing unpacks the file', () => {
+  const f = analyzeC('a.c', 'int f(void) { return g(); }\n');
+  packCalls(f);
+  const more = [...f.calls, ...f.calls];
+  f.calls = more;
+  expect(callTableOf(f)).toBeUndefined();
+  expect(f.calls).toBe(more);
+  expect(f.addressTaken).toEqual([]);
+});
+
+test('linking packed facts gives what linking the objects gives; many sites are built when read', () => {
+  // a module calling kfree from 7 places: more than the sites built at once
+  const body = Array.from({ length: 7 }, (_, i) => `  kfree((void *)${i});`).join('\n');
+  const src = `#include <linux/module.h>\nstatic int __init m_init(void)\n{\n${body}\n  return kstrdup("x", 0) != 0;\n}\nMODULE_LICENSE("Proprietary");\n`;
+  const plain = analyzeC('m/m.c', src);
+  const expected = {
+    kfree: plain.calls.filter((c) => c.callee === 'kfree').map((c) => c.site),
+    kstrdup: plain.calls.filter((c) => c.callee === 'kstrdup').map((c) => c.site),
+  };
+  const model = link([analyzeC('m/m.c', src)], db, []);
+  const unit = model.units.find((u) => u.id === 'm')!;
+  const kfree = unit.imports.find((i) => i.symbol === 'kfree')!;
+  const kstrdup = unit.imports.find((i) => i.symbol === 'kstrdup')!;
+  expect(kfree.sites).toEqual(expected.kfree);
+  expect(kfree.sites).toHaveLength(7);
+  expect(Object.getOwnPropertyDescriptor(kfree, 'sites')!.get).toBeDefined(); // built when read
+  expect(Object.getOwnPropertyDescriptor(kstrdup, 'sites')!.value).toEqual(expected.kstrdup);
+  expect(Object.keys(kfree)).toEqual(Object.keys(kstrdup)); // same keys, same order
+  expect(JSON.parse(JSON.stringify(kfree)).sites).toEqual(JSON.parse(JSON.stringify(expected.kfree)));
+  kfree.sites = kfree.sites.slice(0, 1); // a reader may still replace them
+  expect(kfree.sites).toHaveLength(1);
+});
+
+test('the number of sites is known without building them', () => {
+  const body = Array.from({ length: 9 }, (_, i) => `  kfree((void *)${i});`).join('\n');
+  const model = link([analyzeC('n/n.c', `static int __init n_init(void)\n{\n${body}\n  return 0;\n}\nMODULE_LICENSE("GPL");\n`)], db, []);
+  const imp = model.units[0].imports.find((i) => i.symbol === 'kfree')!;
+  expect(siteCount(imp)).toBe(9);
+  imp.sites = [];
+  expect(siteCount(imp)).toBe(0);
+});
