@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { scanReportInputs } from '../test/report-inputs';
-import reporter, { toJsonDocument, writeJson } from './json';
+import reporter, { MappedList, toJsonDocument, writeJson } from './json';
 import { writeOutputs } from '../src/outputs';
 
 const pieces = (v: unknown): string[] => {
@@ -51,4 +51,23 @@ test('the CLI writes the JSON report to a file in pieces, the same as the whole 
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('units are built one at a time as they are written, and read as the array they stand for', () => {
+  let built = 0;
+  const items = Array.from({ length: 30_000 }, (_, i) => i);
+  const list = new MappedList(items, (i) => {
+    built++;
+    return { id: `unit${i}`, locations: [{ path: `d/f${i}.c`, line: i + 1 }] };
+  });
+  const doc = { units: list, empty: new MappedList([], (x) => x) };
+  const builtAtFirstPiece: number[] = [];
+  const out: string[] = [];
+  writeJson(doc, (c) => {
+    if (out.length === 0) builtAtFirstPiece.push(built);
+    out.push(c);
+  });
+  expect(builtAtFirstPiece[0]).toBeLessThan(items.length); // the first megabyte left before the rest was built
+  expect(out.join('')).toBe(JSON.stringify(doc, null, 2) + '\n');
+  expect(JSON.parse(JSON.stringify(doc)).units).toHaveLength(items.length);
 });

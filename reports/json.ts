@@ -28,7 +28,9 @@ export function toJsonDocument(r: ScanResult): object {
       warnings: r.warnings.length,
       byRisk: countBy(r.units.flatMap((u) => (u.risk ? [u.risk.level] : []))),
     },
-    units: r.units.map((u) => ({
+    // each unit's entry is built as it is written: on a kernel tree, building them all at once
+    // would build every reference site of every import at the same time
+    units: new MappedList(r.units, (u) => ({
       id: u.id,
       path: u.paths[0],
       paths: u.paths,
@@ -72,6 +74,26 @@ export function toJsonDocument(r: ScanResult): object {
   };
 }
 
+/** An array whose items are made from another's when read, one at a time; JSON sees the array. */
+export class MappedList<T, U> {
+  constructor(
+    private readonly items: readonly T[],
+    private readonly map: (item: T) => U,
+  ) {}
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  at(i: number): U {
+    return this.map(this.items[i]);
+  }
+
+  toJSON(): U[] {
+    return this.items.map(this.map);
+  }
+}
+
 function countBy(values: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const v of values) out[v] = (out[v] ?? 0) + 1;
@@ -99,6 +121,19 @@ export function writeJson(value: unknown, sink: (chunk: string) => void): void {
   };
   const skip = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
   const walk = (v: unknown, pad: string, depth: number): void => {
+    if (v instanceof MappedList && depth < STREAM_DEPTH) {
+      if (v.length === 0) return put('[]');
+      const inner = `${pad}  `;
+      put('[');
+      for (let i = 0; i < v.length; i++) {
+        put(i === 0 ? `\n${inner}` : `,\n${inner}`);
+        const x: unknown = v.at(i);
+        if (skip(x)) put('null');
+        else walk(x, inner, depth + 1);
+      }
+      put(`\n${pad}]`);
+      return;
+    }
     if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') v = (v as { toJSON: () => unknown }).toJSON();
     if (depth >= STREAM_DEPTH || v === null || typeof v !== 'object') {
       const text = JSON.stringify(v, null, 2);
