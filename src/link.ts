@@ -66,6 +66,8 @@ const REF_INDEX = 2 ** 32;
  */
 class Sources {
   private readonly tables: CallTable[] = [];
+  /** The source references of every import whose sites are built when read, one after another. */
+  readonly pool: number[] = [];
 
   add(f: CFileFacts): { table: CallTable; base: number } {
     const table = packCalls(f);
@@ -78,32 +80,50 @@ class Sources {
   }
 }
 
-/** Imports with at most this many source sites have them built at once; more are built when read. */
-const EAGER_SITES = 4;
+/** What an import whose sites are built when read keeps instead: its binary sites, and where its
+ *  source references lie in the linker's pool. */
+interface LazySites {
+  binary: ReferenceSite[];
+  start: number;
+  count: number;
+  sources: Sources;
+}
 
-/** Gives `imp` its sites: the binary ones, then the source ones. */
-function setSites(imp: LinkedImport, binary: ReferenceSite[], source: number[], sources: Sources): void {
-  if (source.length <= EAGER_SITES) {
-    imp.sites = source.length === 0 ? binary : binary.concat(source.map((r) => sources.site(r)));
-    return;
+const LAZY = Symbol('gplcheck.lazySites');
+
+function buildSites(this: LinkedImport): ReferenceSite[] {
+  const st = (this as unknown as { [LAZY]: LazySites })[LAZY];
+  const out = st.binary.slice();
+  for (let i = 0; i < st.count; i++) out.push(st.sources.site(st.sources.pool[st.start + i]));
+  return out;
+}
+
+function replaceSites(this: LinkedImport, v: ReferenceSite[]): void {
+  Object.defineProperty(this, 'sites', { value: v, writable: true, enumerable: true, configurable: true });
+  delete (this as { [SITE_COUNT]?: number })[SITE_COUNT];
+}
+
+/** One accessor for every such import: objects built the same way then share their shape. */
+const LAZY_SITES: PropertyDescriptor = { get: buildSites, set: replaceSites, enumerable: true, configurable: true };
+
+/**
+ * An import: `fields` (symbol .. providerKind), then `sites` - the binary ones followed by the
+ * source ones, built each time they are read when there are source ones - then `evidence`.
+ */
+function makeImport(fields: Omit<LinkedImport, 'sites' | 'evidence'>, evidence: Evidence, binary: ReferenceSite[], source: number[], sources: Sources): LinkedImport {
+  const imp = fields as LinkedImport;
+  if (source.length === 0) {
+    imp.sites = binary;
+    imp.evidence = evidence;
+    return imp;
   }
-  const refs = Float64Array.from(source);
-  const build = (): ReferenceSite[] => {
-    const out = binary.slice();
-    for (const r of refs) out.push(sources.site(r));
-    return out;
-  };
-  Object.defineProperty(imp, SITE_COUNT, { value: binary.length + refs.length, configurable: true });
-  // Redefining keeps the property's place among the keys, so JSON output is unchanged.
-  Object.defineProperty(imp, 'sites', {
-    get: build,
-    set: (v: ReferenceSite[]) => {
-      Object.defineProperty(imp, 'sites', { value: v, writable: true, enumerable: true, configurable: true });
-      delete (imp as { [SITE_COUNT]?: number })[SITE_COUNT];
-    },
-    enumerable: true,
-    configurable: true,
-  });
+  Object.defineProperty(imp, 'sites', LAZY_SITES);
+  imp.evidence = evidence;
+  const start = sources.pool.length;
+  for (const r of source) sources.pool.push(r);
+  Object.defineProperty(imp, LAZY, { value: { binary, start, count: source.length, sources } satisfies LazySites, configurable: true });
+  Object.defineProperty(imp, SITE_COUNT, { value: binary.length + source.length, configurable: true });
+  return imp;
 }
 
 function refsOf(d: Draft, symbol: string): { source: number[]; binary: ReferenceSite[] } {
@@ -427,15 +447,13 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
       const r = d.refs.get(symbol)!;
       if (d.functions.has(symbol) && d.hasBinary && r.binary.length === 0) continue;
       const evidence: Evidence = r.source.length && r.binary.length ? 'both' : r.binary.length ? 'binary' : 'source';
-      const sites: ReferenceSite[] = []; // set below (setSites)
-      const add = (imp: LinkedImport): void => {
-        setSites(imp, r.binary, r.source, sources);
-        imports.push(imp);
+      const add = (fields: Omit<LinkedImport, 'sites' | 'evidence'>): void => {
+        imports.push(makeImport(fields, evidence, r.binary, r.source, sources));
       };
       if (d.kind === 'userspace') {
         // A program links against its C library and other userspace libraries, never
         // against kernel exports: the kernel is reached through system calls only.
-        add({ symbol, exportType: 'unknown', providerKind: 'unknown', sites, evidence });
+        add({ symbol, exportType: 'unknown', providerKind: 'unknown' });
         continue;
       }
       const scanned = scannedExports.get(symbol);
@@ -443,8 +461,8 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
         const { type: exportType, namespace } = scanned.exp;
         add(
           namespace
-            ? { symbol, exportType, namespace, provider: scanned.unit, providerKind: 'scanned', sites, evidence }
-            : { symbol, exportType, provider: scanned.unit, providerKind: 'scanned', sites, evidence },
+            ? { symbol, exportType, namespace, provider: scanned.unit, providerKind: 'scanned' }
+            : { symbol, exportType, provider: scanned.unit, providerKind: 'scanned' },
         );
         continue;
       }
@@ -454,11 +472,11 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
         // (two literals rather than a conditional spread: this runs for every import)
         add(
           k.namespace
-            ? { symbol, exportType: k.type, namespace: k.namespace, provider: k.module, providerKind: 'kernel', sites, evidence }
-            : { symbol, exportType: k.type, provider: k.module, providerKind: 'kernel', sites, evidence },
+            ? { symbol, exportType: k.type, namespace: k.namespace, provider: k.module, providerKind: 'kernel' }
+            : { symbol, exportType: k.type, provider: k.module, providerKind: 'kernel' },
         );
       } else {
-        add({ symbol, exportType: 'unknown', providerKind: 'unknown', sites, evidence });
+        add({ symbol, exportType: 'unknown', providerKind: 'unknown' });
       }
     }
     const via = viaByUnit.get(d);
