@@ -104,6 +104,45 @@ function keysInOrder(o: object, allowed: readonly string[]): boolean {
 
 const isInt = (n: unknown): n is number => typeof n === 'number' && (n | 0) === n;
 
+/** Back to arrays of objects (an assignment to `calls` or `addressTaken` of a packed file). */
+function unpack(f: CFileFacts): void {
+  const table = tables.get(f);
+  if (!table) return;
+  tables.delete(f);
+  const calls = table.slice(0, table.calls);
+  const taken = table.slice(table.calls, table.count);
+  Object.defineProperty(f, 'calls', { value: calls, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(f, 'addressTaken', { value: taken, writable: true, enumerable: true, configurable: true });
+}
+
+// One pair of accessors for every packed file: nothing per file but its table, and files keep
+// one shape. (Closures made per file would hold the whole packing scope, its indexes included:
+// a third of the facts' memory on a kernel tree.)
+const CALLS: PropertyDescriptor = {
+  get(this: CFileFacts): CCall[] {
+    const t = tables.get(this)!;
+    return t.slice(0, t.calls);
+  },
+  set(this: CFileFacts, v: CCall[]): void {
+    unpack(this);
+    this.calls = v;
+  },
+  enumerable: true,
+  configurable: true,
+};
+const ADDRESS_TAKEN: PropertyDescriptor = {
+  get(this: CFileFacts): CCall[] {
+    const t = tables.get(this)!;
+    return t.slice(t.calls, t.count);
+  },
+  set(this: CFileFacts, v: CCall[]): void {
+    unpack(this);
+    this.addressTaken = v;
+  },
+  enumerable: true,
+  configurable: true,
+};
+
 /**
  * Moves `f.calls` and `f.addressTaken` into a table (in place) and returns it; a file already
  * packed returns its table. `share` gives the one copy of a string to keep (src/intern.ts).
@@ -176,32 +215,8 @@ export function packCalls(f: CFileFacts, share: (s: string) => string = (s) => s
   f.path = share(f.path);
   const table = new CallTable(f.path, calls.length, data, names, lists, odd);
   tables.set(f, table);
-  const unpack = (): void => {
-    if (tables.get(f) !== table) return;
-    tables.delete(f);
-    const c = table.slice(0, table.calls);
-    const a = table.slice(table.calls, table.count);
-    Object.defineProperty(f, 'calls', { value: c, writable: true, enumerable: true, configurable: true });
-    Object.defineProperty(f, 'addressTaken', { value: a, writable: true, enumerable: true, configurable: true });
-  };
   // Redefining keeps each property's place among the keys: JSON and key order stay as they were.
-  Object.defineProperty(f, 'calls', {
-    get: () => table.slice(0, table.calls),
-    set: (v: CCall[]) => {
-      unpack();
-      f.calls = v;
-    },
-    enumerable: true,
-    configurable: true,
-  });
-  Object.defineProperty(f, 'addressTaken', {
-    get: () => table.slice(table.calls, table.count),
-    set: (v: CCall[]) => {
-      unpack();
-      f.addressTaken = v;
-    },
-    enumerable: true,
-    configurable: true,
-  });
+  Object.defineProperty(f, 'calls', CALLS);
+  Object.defineProperty(f, 'addressTaken', ADDRESS_TAKEN);
   return table;
 }
