@@ -22,7 +22,7 @@ import type { ElfFileFacts, FileFacts } from '../analyzers/facts';
 import type { AnalyzeElfOptions } from '../analyzers/elf';
 import { modpostGplCompatible } from '../kernel-symbols/licenses';
 import type { KernelSymbolDb } from '../kernel-symbols/types';
-import { callTableOf } from './call-table';
+import { callTableOf } from './code-table';
 
 export type EvidenceLevel = 'boundary' | 'all';
 

@@ -16,7 +16,7 @@ import type {
   UnitKind,
 } from '../analyzers/facts';
 import { evaluateStringExpression, groupSources } from '../analyzers/c';
-import { packCalls, type CallTable } from './call-table';
+import { packCalls, type CallTable } from './code-table';
 import { modpostGplCompatible } from '../kernel-symbols/licenses';
 import { reachFor, type InlineReach } from '../kernel-symbols/reach';
 import type { KernelSymbolDb } from '../kernel-symbols/types';
@@ -60,7 +60,7 @@ function newDraft(id: string, kind: UnitKind): Draft {
 const REF_INDEX = 2 ** 32;
 
 /**
- * The call tables (src/call-table.ts) of the linked sources. A source reference is one number,
+ * The code tables (src/code-table.ts) of the linked sources. A source reference is one number,
  * table * 2^32 + index of the call in it: 8 bytes in place of a site object, which is built
  * only when a reader asks for an import's sites.
  */

@@ -1,10 +1,10 @@
-/** The compact call table: packed facts read, serialise and link exactly as the objects did. */
+/** The compact code table: packed facts read, serialise and link exactly as the objects did. */
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeC } from '../analyzers/c';
 import type { CCall, CFileFacts } from '../analyzers/facts';
 import { loadDatabase } from '../kernel-symbols';
-import { callTableOf, packCalls } from './call-table';
+import { callTableOf, packCalls } from './code-table';
 import { link } from './link';
 import { siteCount } from '../rules/model';
 
@@ -30,6 +30,12 @@ test('a packed file reads and serialises as before, key order included', () => {
     const before = JSON.stringify(f);
     const calls = structuredClone(f.calls);
     const taken = structuredClone(f.addressTaken);
+    const functions = structuredClone(f.functions);
+    for (const x of functions) {
+      if (x.inline) seen.add('inline');
+      if (x.conditional) seen.add('conditional function');
+      if (x.static) seen.add('static');
+    }
     for (const c of [...calls, ...taken]) {
       if (c.site.conditional) seen.add('conditional');
       if (c.site.viaMacros) seen.add('viaMacros');
@@ -43,12 +49,13 @@ test('a packed file reads and serialises as before, key order included', () => {
     expect(JSON.stringify(f)).toBe(before);
     expect(f.calls).toEqual(calls);
     expect(f.addressTaken).toEqual(taken);
+    expect(f.functions).toEqual(functions);
     expect(structuredClone(f)).toEqual(JSON.parse(before));
     for (let i = 0; i < table.count; i++) expect(table.callee(i)).toBe(i < calls.length ? calls[i].callee : taken[i - calls.length].callee);
     expect(packCalls(f)).toBe(table); // packing twice is the same table
   }
   // the sample does exercise every flag
-  expect([...seen].sort()).toEqual(['conditional', 'guess', 'lexical', 'no function', 'viaMacros']);
+  expect([...seen].sort()).toEqual(['conditional', 'conditional function', 'guess', 'inline', 'lexical', 'no function', 'static', 'viaMacros']);
 });
 
 test('entries the table has no place for come back unchanged', () => {
@@ -107,4 +114,22 @@ test('the number of sites is known without building them', () => {
   expect(siteCount(imp)).toBe(9);
   imp.sites = [];
   expect(siteCount(imp)).toBe(0);
+});
+
+test('functions the table has no place for come back unchanged; assigning functions unpacks', () => {
+  const f = analyzeC('fn.c', 'static inline int a(void) { return 0; }\nint b(void) { return a(); }\n');
+  const odd = [
+    { ...f.functions[0], location: { ...f.functions[0].location, path: 'other.h' } },
+    { endLine: f.functions[1].endLine, name: f.functions[1].name, static: false, location: f.functions[1].location },
+  ];
+  f.functions = odd;
+  const before = JSON.stringify(f);
+  packCalls(f);
+  expect(JSON.stringify(f)).toBe(before);
+  expect(f.functions).toEqual(odd);
+  const calls = f.calls;
+  f.functions = [];
+  expect(callTableOf(f)).toBeUndefined();
+  expect(f.functions).toEqual([]);
+  expect(f.calls).toEqual(calls);
 });

@@ -1,16 +1,17 @@
 /**
- * The calls of a C file, held compactly. On the whole Linux tree the scan keeps 4.8 million
- * calls until linking; as objects (a call, its site, its location) they take about 180 bytes
- * each, most of the scan's memory. `packCalls` moves a file's `calls` and `addressTaken` into
- * one table of 32-bit integers and names, 24 bytes a call, and leaves in their place two
- * properties that rebuild the same arrays of plain objects whenever they are read: the facts
- * look and serialise exactly as before. The linker reads the table directly (`callTableOf`)
- * and refers to a call by its index, without building it.
+ * The calls and functions of a C file, held compactly. On the whole Linux tree the scan keeps
+ * 4.8 million calls and 0.65 million functions until linking; as objects (a call, its site, its
+ * location) a call takes about 180 bytes, most of the scan's memory. `packCalls` moves a file's
+ * `calls`, `addressTaken` and `functions` into one table of 32-bit integers and names (24 bytes
+ * a call, 20 a function) and leaves in their place properties that rebuild the same arrays of
+ * plain objects whenever they are read: the facts look and serialise exactly as before. The
+ * linker reads the table directly (`callTableOf`) and refers to a call by its index, without
+ * building it.
  *
- * A call whose shape the table does not know (another location path, a field it does not hold,
- * fields in another order) is kept as it came, so that rebuilding gives it back unchanged.
+ * An entry whose shape the table does not know (another location path, a field it does not
+ * hold, fields in another order) is kept as it came, so that rebuilding gives it back unchanged.
  */
-import type { CCall, CFileFacts, Location, ReferenceSite } from '../analyzers/facts';
+import type { CCall, CFileFacts, CFunction, Location, ReferenceSite } from '../analyzers/facts';
 
 /** Integers per call: callee, line, column, function (-1: none), flags, viaMacros list (-1: none). */
 const STRIDE = 6;
@@ -27,6 +28,15 @@ const CALL_KEYS = ['callee', 'site', 'guess'];
 const SITE_KEYS = ['location', 'kind', 'conditional', 'viaMacros', 'lexical'];
 const LOCATION_KEYS = ['path', 'line', 'column', 'function'];
 
+/** Integers per function: name, line, column, endLine, flags. */
+const FN_STRIDE = 5;
+const FN_STATIC = 1;
+const FN_INLINE = 2;
+const FN_CONDITIONAL = 4;
+const FN_ODD = 8;
+const FUNCTION_KEYS = ['name', 'static', 'location', 'endLine', 'inline', 'conditional'];
+const FUNCTION_LOCATION_KEYS = ['path', 'line', 'column'];
+
 export class CallTable {
   /** Every entry: the calls first, then the address-taken uses. */
   readonly count: number;
@@ -39,8 +49,30 @@ export class CallTable {
     private readonly names: string[],
     private readonly lists: string[][],
     private readonly odd: Map<number, CCall> | undefined,
+    private readonly fns: Int32Array,
+    private readonly oddFns: Map<number, CFunction> | undefined,
   ) {
     this.count = data.length / STRIDE;
+  }
+
+  /** The file's functions (`CFileFacts.functions`), built anew. */
+  functions(): CFunction[] {
+    const n = this.fns.length / FN_STRIDE;
+    const out: CFunction[] = new Array(n);
+    const d = this.fns;
+    for (let i = 0; i < n; i++) {
+      const b = i * FN_STRIDE;
+      const flags = d[b + 4];
+      if (flags & FN_ODD) {
+        out[i] = structuredClone(this.oddFns!.get(i)!);
+        continue;
+      }
+      const fn: CFunction = { name: this.names[d[b]], static: (flags & FN_STATIC) !== 0, location: { path: this.path, line: d[b + 1], column: d[b + 2] }, endLine: d[b + 3] };
+      if (flags & FN_INLINE) fn.inline = true;
+      if (flags & FN_CONDITIONAL) fn.conditional = true;
+      out[i] = fn;
+    }
+    return out;
   }
 
   /** The name entry `i` calls or uses. */
@@ -80,7 +112,7 @@ export class CallTable {
 
   /** Bytes the table holds, its strings aside (they are shared). */
   get bytes(): number {
-    return this.data.byteLength + this.names.length * 8 + this.lists.length * 32;
+    return this.data.byteLength + this.fns.byteLength + this.names.length * 8 + this.lists.length * 32;
   }
 }
 
@@ -111,8 +143,10 @@ function unpack(f: CFileFacts): void {
   tables.delete(f);
   const calls = table.slice(0, table.calls);
   const taken = table.slice(table.calls, table.count);
+  const functions = table.functions();
   Object.defineProperty(f, 'calls', { value: calls, writable: true, enumerable: true, configurable: true });
   Object.defineProperty(f, 'addressTaken', { value: taken, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(f, 'functions', { value: functions, writable: true, enumerable: true, configurable: true });
 }
 
 // One pair of accessors for every packed file: nothing per file but its table, and files keep
@@ -142,11 +176,22 @@ const ADDRESS_TAKEN: PropertyDescriptor = {
   enumerable: true,
   configurable: true,
 };
+const FUNCTIONS: PropertyDescriptor = {
+  get(this: CFileFacts): CFunction[] {
+    return tables.get(this)!.functions();
+  },
+  set(this: CFileFacts, v: CFunction[]): void {
+    unpack(this);
+    this.functions = v;
+  },
+  enumerable: true,
+  configurable: true,
+};
 
 /**
- * Moves `f.calls` and `f.addressTaken` into a table (in place) and returns it; a file already
+ * Moves `f.calls`, `f.addressTaken` and `f.functions` into a table (in place) and returns it; a file already
  * packed returns its table. `share` gives the one copy of a string to keep (src/intern.ts).
- * Assigning to `calls` or `addressTaken` afterwards unpacks the file.
+ * Assigning to `calls`, `addressTaken` or `functions` afterwards unpacks the file.
  */
 export function packCalls(f: CFileFacts, share: (s: string) => string = (s) => s): CallTable {
   const have = tables.get(f);
@@ -212,11 +257,42 @@ export function packCalls(f: CFileFacts, share: (s: string) => string = (s) => s
     data[b + 4] = kind | (s.conditional ? CONDITIONAL : 0) | (s.lexical ? LEXICAL : 0) | (c.guess ? GUESS : 0);
     data[b + 5] = s.viaMacros ? list(s.viaMacros) : -1;
   }
+  const functions = f.functions;
+  const fns = new Int32Array(functions.length * FN_STRIDE);
+  let oddFns: Map<number, CFunction> | undefined;
+  for (let i = 0; i < functions.length; i++) {
+    const x = functions[i];
+    const b = i * FN_STRIDE;
+    const l = x.location;
+    const plain =
+      typeof x.name === 'string' &&
+      typeof x.static === 'boolean' &&
+      (x.inline === undefined || x.inline === true) &&
+      (x.conditional === undefined || x.conditional === true) &&
+      isInt(x.endLine) &&
+      l !== undefined &&
+      l.path === f.path &&
+      isInt(l.line) &&
+      isInt(l.column) &&
+      keysInOrder(x, FUNCTION_KEYS) &&
+      keysInOrder(l, FUNCTION_LOCATION_KEYS);
+    if (!plain) {
+      (oddFns ??= new Map()).set(i, x);
+      fns[b + 4] = FN_ODD;
+      continue;
+    }
+    fns[b] = name(x.name);
+    fns[b + 1] = l.line!;
+    fns[b + 2] = l.column!;
+    fns[b + 3] = x.endLine;
+    fns[b + 4] = (x.static ? FN_STATIC : 0) | (x.inline ? FN_INLINE : 0) | (x.conditional ? FN_CONDITIONAL : 0);
+  }
   f.path = share(f.path);
-  const table = new CallTable(f.path, calls.length, data, names, lists, odd);
+  const table = new CallTable(f.path, calls.length, data, names, lists, odd, fns, oddFns);
   tables.set(f, table);
   // Redefining keeps each property's place among the keys: JSON and key order stay as they were.
   Object.defineProperty(f, 'calls', CALLS);
   Object.defineProperty(f, 'addressTaken', ADDRESS_TAKEN);
+  Object.defineProperty(f, 'functions', FUNCTIONS);
   return table;
 }
