@@ -133,3 +133,10 @@ test('functions the table has no place for come back unchanged; assigning functi
   expect(f.functions).toEqual([]);
   expect(f.calls).toEqual(calls);
 });
+
+test('function names are read without building the functions', () => {
+  const f = analyzeC('names.c', 'static int a(void) { return 0; }\nint b(void) { return a(); }\n');
+  const names = f.functions.map((x) => x.name);
+  const table = packCalls(f);
+  expect(Array.from({ length: table.functionCount }, (_, i) => table.functionName(i))).toEqual(names);
+});

@@ -55,6 +55,16 @@ export class CallTable {
     this.count = data.length / STRIDE;
   }
 
+  /** How many functions the file defines. */
+  get functionCount(): number {
+    return this.fns.length / FN_STRIDE;
+  }
+
+  /** The name of function `i`, without building it. */
+  functionName(i: number): string {
+    return this.fns[i * FN_STRIDE + 4] & FN_ODD ? this.oddFns!.get(i)!.name : this.names[this.fns[i * FN_STRIDE]];
+  }
+
   /** The file's functions (`CFileFacts.functions`), built anew. */
   functions(): CFunction[] {
     const n = this.fns.length / FN_STRIDE;

@@ -16,7 +16,7 @@ import type {
   UnitKind,
 } from '../analyzers/facts';
 import { evaluateStringExpression, groupSources } from '../analyzers/c';
-import { packCalls, type CallTable } from './code-table';
+import { callTableOf, packCalls, type CallTable } from './code-table';
 import { modpostGplCompatible } from '../kernel-symbols/licenses';
 import { reachFor, type InlineReach } from '../kernel-symbols/reach';
 import type { KernelSymbolDb } from '../kernel-symbols/types';
@@ -177,7 +177,9 @@ function addSource(d: Draft, f: CFileFacts): void {
   for (const l of f.moduleLicenses) addLicense(d, { value: l.value, location: l.location });
   for (const ns of f.importNs) d.importNs.add(ns.namespace);
   d.exports.push(...f.exports);
-  for (const fn of f.functions) d.functions.add(fn.name);
+  const table = callTableOf(f);
+  if (table) for (let i = 0; i < table.functionCount; i++) d.functions.add(table.functionName(i));
+  else for (const fn of f.functions) d.functions.add(fn.name);
 }
 
 /** Source references are added after all files of a unit are in, so that calls to the
