@@ -225,6 +225,14 @@ describe('damaged, racy and unstable entries', () => {
     expect(fromCache((await scan(['.'], foreign.opts())).result)).toBe(false);
   });
 
+  test('the graph part holds one line per field, JSON.stringify([name, value]) exactly, arrays written item by item', async () => {
+    const s = await setup('cache-graph-lines');
+    const lines = fs.readFileSync(s.part('graph'), 'utf8').split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toEqual(Object.entries(s.cold.graph!).map((e) => JSON.stringify(e)));
+    expect(Object.values(s.cold.graph!).some((v) => Array.isArray(v) && v.length > 1)).toBe(true);
+  });
+
   test('a part changed in place (same size) is refused when read, and the entry removed', async () => {
     const s = await setup('cache-flipped');
     const graph = fs.readFileSync(s.part('graph'));

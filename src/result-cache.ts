@@ -219,10 +219,18 @@ class LineWriter {
   lines = 0;
   constructor(private readonly fd: number) {}
   line(text: string): void {
-    this.chunk.push(text, '\n');
-    this.chunkLength += text.length + 1;
-    this.lines++;
+    this.piece(text);
+    this.endLine();
+  }
+  /** Part of a line, for a line too large to build as one string first. */
+  piece(text: string): void {
+    this.chunk.push(text);
+    this.chunkLength += text.length;
     if (this.chunkLength > 1 << 20) this.flush();
+  }
+  endLine(): void {
+    this.piece('\n');
+    this.lines++;
   }
   flush(): void {
     if (!this.chunk.length) return;
@@ -396,7 +404,18 @@ export class ResultCache {
       if (result.graph !== undefined) {
         const graph = result.graph;
         writePart('graph', (w) => {
-          for (const [k, v] of Object.entries(graph)) w.line(JSON.stringify([k, v]));
+          // JSON.stringify([k, v]), an array value written item by item: the function-level
+          // edges and includes of a kernel tree are hundreds of megabytes as one string
+          for (const [k, v] of Object.entries(graph)) {
+            if (!Array.isArray(v)) {
+              w.line(JSON.stringify([k, v]));
+              continue;
+            }
+            w.piece(`[${JSON.stringify(k)},[`);
+            for (let i = 0; i < v.length; i++) w.piece((i ? ',' : '') + (JSON.stringify(v[i]) ?? 'null'));
+            w.piece(']]');
+            w.endLine();
+          }
         });
         (stripped as unknown as Record<string, unknown>).graph = PLACEHOLDER;
       }
