@@ -225,12 +225,19 @@ describe('damaged, racy and unstable entries', () => {
     expect(fromCache((await scan(['.'], foreign.opts())).result)).toBe(false);
   });
 
-  test('the graph part holds one line per field, JSON.stringify([name, value]) exactly, arrays written item by item', async () => {
+  test('parts hold one line per graph field or unit, JSON.stringify exactly, arrays written item by item', async () => {
     const s = await setup('cache-graph-lines');
     const lines = fs.readFileSync(s.part('graph'), 'utf8').split('\n');
     expect(lines.pop()).toBe('');
     expect(lines).toEqual(Object.entries(s.cold.graph!).map((e) => JSON.stringify(e)));
     expect(Object.values(s.cold.graph!).some((v) => Array.isArray(v) && v.length > 1)).toBe(true);
+    // and the unit parts: one line per unit, JSON.stringify of its array
+    for (const name of ['imports', 'functions'] as const) {
+      const unitLines = fs.readFileSync(s.part(name), 'utf8').split('\n');
+      expect(unitLines.pop()).toBe('');
+      expect(unitLines).toEqual(s.cold.units.map((u) => JSON.stringify(u[name])));
+    }
+    expect(s.cold.units.some((u) => u.imports.length > 1)).toBe(true);
   });
 
   test('a part changed in place (same size) is refused when read, and the entry removed', async () => {

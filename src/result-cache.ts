@@ -228,6 +228,12 @@ class LineWriter {
     this.chunkLength += text.length;
     if (this.chunkLength > 1 << 20) this.flush();
   }
+  /** JSON.stringify(items), item by item (an import's sites are built as it is written). */
+  array(items: readonly unknown[]): void {
+    this.piece('[');
+    for (let i = 0; i < items.length; i++) this.piece((i ? ',' : '') + (JSON.stringify(items[i]) ?? 'null'));
+    this.piece(']');
+  }
   endLine(): void {
     this.piece('\n');
     this.lines++;
@@ -396,7 +402,10 @@ export class ResultCache {
       const units = result.units.map((u) => ({ ...u }));
       for (const name of UNIT_PARTS) {
         writePart(name, (w) => {
-          for (const u of result.units) w.line(JSON.stringify(u[name]));
+          for (const u of result.units) {
+            w.array(u[name]);
+            w.endLine();
+          }
         });
         for (const u of units) (u as Record<string, unknown>)[name] = PLACEHOLDER;
       }
@@ -411,9 +420,9 @@ export class ResultCache {
               w.line(JSON.stringify([k, v]));
               continue;
             }
-            w.piece(`[${JSON.stringify(k)},[`);
-            for (let i = 0; i < v.length; i++) w.piece((i ? ',' : '') + (JSON.stringify(v[i]) ?? 'null'));
-            w.piece(']]');
+            w.piece(`[${JSON.stringify(k)},`);
+            w.array(v);
+            w.piece(']');
             w.endLine();
           }
         });
