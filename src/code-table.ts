@@ -159,44 +159,26 @@ function unpack(f: CFileFacts): void {
   Object.defineProperty(f, 'functions', { value: functions, writable: true, enumerable: true, configurable: true });
 }
 
-// One pair of accessors for every packed file: nothing per file but its table, and files keep
+// One set of accessors for every packed file: nothing per file but its table, and files keep
 // one shape. (Closures made per file would hold the whole packing scope, its indexes included:
 // a third of the facts' memory on a kernel tree.)
-const CALLS: PropertyDescriptor = {
-  get(this: CFileFacts): CCall[] {
-    const t = tables.get(this)!;
-    return t.slice(0, t.calls);
-  },
-  set(this: CFileFacts, v: CCall[]): void {
-    unpack(this);
-    this.calls = v;
-  },
-  enumerable: true,
-  configurable: true,
-};
-const ADDRESS_TAKEN: PropertyDescriptor = {
-  get(this: CFileFacts): CCall[] {
-    const t = tables.get(this)!;
-    return t.slice(t.calls, t.count);
-  },
-  set(this: CFileFacts, v: CCall[]): void {
-    unpack(this);
-    this.addressTaken = v;
-  },
-  enumerable: true,
-  configurable: true,
-};
-const FUNCTIONS: PropertyDescriptor = {
-  get(this: CFileFacts): CFunction[] {
-    return tables.get(this)!.functions();
-  },
-  set(this: CFileFacts, v: CFunction[]): void {
-    unpack(this);
-    this.functions = v;
-  },
-  enumerable: true,
-  configurable: true,
-};
+function packedProperty(name: 'calls' | 'addressTaken' | 'functions', read: (t: CallTable) => unknown[]): PropertyDescriptor {
+  return {
+    get(this: CFileFacts): unknown[] {
+      return read(tables.get(this)!);
+    },
+    set(this: CFileFacts, v: unknown[]): void {
+      unpack(this);
+      (this as unknown as Record<string, unknown[]>)[name] = v;
+    },
+    enumerable: true,
+    configurable: true,
+  };
+}
+
+const CALLS = packedProperty('calls', (t) => t.slice(0, t.calls));
+const ADDRESS_TAKEN = packedProperty('addressTaken', (t) => t.slice(t.calls, t.count));
+const FUNCTIONS = packedProperty('functions', (t) => t.functions());
 
 /**
  * Moves `f.calls`, `f.addressTaken` and `f.functions` into a table (in place) and returns it; a file already
