@@ -146,6 +146,9 @@ function keysInOrder(o: object, allowed: readonly string[]): boolean {
 
 const isInt = (n: unknown): n is number => typeof n === 'number' && (n | 0) === n;
 
+/** A location the table can hold: in the packed file, at an integer line and column. */
+const inFile = (l: Location | undefined, path: string): l is Location => l !== undefined && l.path === path && isInt(l.line) && isInt(l.column);
+
 /** Back to arrays of objects (an assignment to `calls` or `addressTaken` of a packed file). */
 function unpack(f: CFileFacts): void {
   const table = tables.get(f);
@@ -229,10 +232,7 @@ export function packCalls(f: CFileFacts, share: (s: string) => string = (s) => s
       (s.conditional === undefined || s.conditional === true) &&
       (s.lexical === undefined || s.lexical === true) &&
       (s.viaMacros === undefined || (Array.isArray(s.viaMacros) && s.viaMacros.every((m) => typeof m === 'string'))) &&
-      l !== undefined &&
-      l.path === f.path &&
-      isInt(l.line) &&
-      isInt(l.column) &&
+      inFile(l, f.path) &&
       (l.function === undefined || typeof l.function === 'string') &&
       keysInOrder(c, CALL_KEYS) &&
       keysInOrder(s, SITE_KEYS) &&
@@ -262,10 +262,7 @@ export function packCalls(f: CFileFacts, share: (s: string) => string = (s) => s
       (x.inline === undefined || x.inline === true) &&
       (x.conditional === undefined || x.conditional === true) &&
       isInt(x.endLine) &&
-      l !== undefined &&
-      l.path === f.path &&
-      isInt(l.line) &&
-      isInt(l.column) &&
+      inFile(l, f.path) &&
       keysInOrder(x, FUNCTION_KEYS) &&
       keysInOrder(l, FUNCTION_LOCATION_KEYS);
     if (!plain) {
