@@ -30,8 +30,8 @@ interface Draft {
   importNs: Set<string>;
   exports: ExportFact[];
   functions: Set<string>;
-  /** symbol -> sites, by evidence kind; source sites as references into the linker's call
-   *  tables (Sources.ref), built only when a reader asks for an import's sites */
+  /** symbol -> sites, by evidence kind; source sites as references into the linker's code
+   *  tables (see Sources), built only when a reader asks for an import's sites */
   refs: Map<string, { source: number[]; binary: ReferenceSite[] }>;
   facts: FileFacts[];
   hasSource: boolean;
@@ -303,6 +303,8 @@ export interface LinkOptions {
   reach?: InlineReach | null;
 }
 
+/** Links facts into a model. C facts not yet packed into a code table are packed in place
+ *  (src/code-table.ts): they read and serialise as before. */
 export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadError[], options: LinkOptions = {}): LinkedModel {
   const elfs = allFacts.filter((f): f is ElfFileFacts => f.analyzer === 'elf');
   const allCs = allFacts.filter((f): f is CFileFacts => f.analyzer === 'c');
