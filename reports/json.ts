@@ -121,39 +121,30 @@ export function writeJson(value: unknown, sink: (chunk: string) => void): void {
   };
   const skip = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
   const walk = (v: unknown, pad: string, depth: number): void => {
-    if (v instanceof MappedList && depth < STREAM_DEPTH) {
-      if (v.length === 0) return put('[]');
-      const inner = `${pad}  `;
+    // a MappedList is written as the array it stands for, one item built at a time
+    const lazy = v instanceof MappedList && depth < STREAM_DEPTH ? (v as MappedList<unknown, unknown>) : undefined;
+    if (!lazy && v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') v = (v as { toJSON: () => unknown }).toJSON();
+    if (!lazy && (depth >= STREAM_DEPTH || v === null || typeof v !== 'object')) {
+      const text = JSON.stringify(v, null, 2);
+      put(depth === 0 ? text : text.replace(/\n/g, `\n${pad}`));
+      return;
+    }
+    const inner = `${pad}  `;
+    if (lazy || Array.isArray(v)) {
+      const n = lazy ? lazy.length : (v as unknown[]).length;
+      if (n === 0) return put('[]');
       put('[');
-      for (let i = 0; i < v.length; i++) {
+      for (let i = 0; i < n; i++) {
         put(i === 0 ? `\n${inner}` : `,\n${inner}`);
-        const x: unknown = v.at(i);
+        const x: unknown = lazy ? lazy.at(i) : (v as unknown[])[i];
         if (skip(x)) put('null');
         else walk(x, inner, depth + 1);
       }
       put(`\n${pad}]`);
       return;
     }
-    if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') v = (v as { toJSON: () => unknown }).toJSON();
-    if (depth >= STREAM_DEPTH || v === null || typeof v !== 'object') {
-      const text = JSON.stringify(v, null, 2);
-      put(depth === 0 ? text : text.replace(/\n/g, `\n${pad}`));
-      return;
-    }
-    const inner = `${pad}  `;
-    if (Array.isArray(v)) {
-      if (v.length === 0) return put('[]');
-      put('[');
-      for (let i = 0; i < v.length; i++) {
-        put(i === 0 ? `\n${inner}` : `,\n${inner}`);
-        if (skip(v[i])) put('null');
-        else walk(v[i], inner, depth + 1);
-      }
-      put(`\n${pad}]`);
-      return;
-    }
     let first = true;
-    for (const [k, x] of Object.entries(v)) {
+    for (const [k, x] of Object.entries(v as object)) {
       if (skip(x)) continue;
       put(`${first ? '{' : ','}\n${inner}${JSON.stringify(k)}: `);
       first = false;

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { analyzeC } from '../analyzers/c';
 import type { CCall, CFileFacts } from '../analyzers/facts';
 import { loadDatabase } from '../kernel-symbols';
-import { callTableOf, packCalls } from './code-table';
+import { codeTableOf, forEachCallee, packCode } from './code-table';
 import { link } from './link';
 import { siteCount } from '../rules/model';
 
@@ -43,8 +43,8 @@ test('a packed file reads and serialises as before, key order included', () => {
       if (c.guess) seen.add('guess');
       if (c.site.location.function === undefined) seen.add('no function');
     }
-    const table = packCalls(f);
-    expect(callTableOf(f)).toBe(table);
+    const table = packCode(f);
+    expect(codeTableOf(f)).toBe(table);
     expect(table.count).toBe(calls.length + taken.length);
     expect(JSON.stringify(f)).toBe(before);
     expect(f.calls).toEqual(calls);
@@ -52,7 +52,7 @@ test('a packed file reads and serialises as before, key order included', () => {
     expect(f.functions).toEqual(functions);
     expect(structuredClone(f)).toEqual(JSON.parse(before));
     for (let i = 0; i < table.count; i++) expect(table.callee(i)).toBe(i < calls.length ? calls[i].callee : taken[i - calls.length].callee);
-    expect(packCalls(f)).toBe(table); // packing twice is the same table
+    expect(packCode(f)).toBe(table); // packing twice is the same table
   }
   // the sample does exercise every flag
   expect([...seen].sort()).toEqual(['conditional', 'conditional function', 'guess', 'inline', 'lexical', 'no function', 'static', 'viaMacros']);
@@ -68,7 +68,7 @@ test('entries the table has no place for come back unchanged', () => {
   ];
   f.calls = odd;
   const before = JSON.stringify(f);
-  packCalls(f);
+  packCode(f);
   expect(JSON.stringify(f)).toBe(before);
   expect(f.calls).toEqual(odd);
   expect(f.calls[0]).not.toBe(odd[0]); // built anew, as every read is
@@ -76,10 +76,10 @@ test('entries the table has no place for come back unchanged', () => {
 
 test('assigning calls after packing unpacks the file', () => {
   const f = analyzeC('a.c', 'int f(void) { return g(); }\n');
-  packCalls(f);
+  packCode(f);
   const more = [...f.calls, ...f.calls];
   f.calls = more;
-  expect(callTableOf(f)).toBeUndefined();
+  expect(codeTableOf(f)).toBeUndefined();
   expect(f.calls).toBe(more);
   expect(f.addressTaken).toEqual([]);
 });
@@ -124,12 +124,12 @@ test('functions the table has no place for come back unchanged; assigning functi
   ];
   f.functions = odd;
   const before = JSON.stringify(f);
-  packCalls(f);
+  packCode(f);
   expect(JSON.stringify(f)).toBe(before);
   expect(f.functions).toEqual(odd);
   const calls = f.calls;
   f.functions = [];
-  expect(callTableOf(f)).toBeUndefined();
+  expect(codeTableOf(f)).toBeUndefined();
   expect(f.functions).toEqual([]);
   expect(f.calls).toEqual(calls);
 });
@@ -137,6 +137,19 @@ test('functions the table has no place for come back unchanged; assigning functi
 test('function names are read without building the functions', () => {
   const f = analyzeC('names.c', 'static int a(void) { return 0; }\nint b(void) { return a(); }\n');
   const names = f.functions.map((x) => x.name);
-  const table = packCalls(f);
+  const table = packCode(f);
   expect(Array.from({ length: table.functionCount }, (_, i) => table.functionName(i))).toEqual(names);
+});
+
+test('callees are listed the same from a packed file and from objects', () => {
+  const f = analyzeC('c.c', 'int f(int (*p)(void)) { return g() + h(1); }\nstatic int (*q)(int (*)(void)) = f;\nint k(void) { return f(k); }\n');
+  const names = [...f.calls, ...f.addressTaken].map((c) => c.callee);
+  const before: string[] = [];
+  forEachCallee(f, (n) => before.push(n));
+  packCode(f);
+  const after: string[] = [];
+  forEachCallee(f, (n) => after.push(n));
+  expect(before).toEqual(names);
+  expect(after).toEqual(names);
+  expect(names.length).toBeGreaterThan(2);
 });

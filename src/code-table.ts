@@ -1,11 +1,11 @@
 /**
  * The calls and functions of a C file, held compactly. On the whole Linux tree the scan keeps
  * 4.8 million calls and 0.65 million functions until linking; as objects (a call, its site, its
- * location) a call takes about 180 bytes, most of the scan's memory. `packCalls` moves a file's
+ * location) a call takes about 180 bytes, most of the scan's memory. `packCode` moves a file's
  * `calls`, `addressTaken` and `functions` into one table of 32-bit integers and names (24 bytes
  * a call, 20 a function) and leaves in their place properties that rebuild the same arrays of
  * plain objects whenever they are read: the facts look and serialise exactly as before. The
- * linker reads the table directly (`callTableOf`) and refers to a call by its index, without
+ * linker reads the table directly (`codeTableOf`) and refers to a call by its index, without
  * building it.
  *
  * An entry whose shape the table does not know (another location path, a field it does not
@@ -37,7 +37,7 @@ const FN_ODD = 8;
 const FUNCTION_KEYS = ['name', 'static', 'location', 'endLine', 'inline', 'conditional'];
 const FUNCTION_LOCATION_KEYS = ['path', 'line', 'column'];
 
-export class CallTable {
+export class CodeTable {
   /** Every entry: the calls first, then the address-taken uses. */
   readonly count: number;
 
@@ -126,11 +126,21 @@ export class CallTable {
   }
 }
 
-const tables = new WeakMap<CFileFacts, CallTable>();
+const tables = new WeakMap<CFileFacts, CodeTable>();
 
 /** The table of a packed file, or undefined. */
-export function callTableOf(f: CFileFacts): CallTable | undefined {
+export function codeTableOf(f: CFileFacts): CodeTable | undefined {
   return tables.get(f);
+}
+
+/** Every name a file calls or uses as a value, in order, without building its calls. */
+export function forEachCallee(f: CFileFacts, out: (name: string) => void): void {
+  const table = tables.get(f);
+  if (table) for (let i = 0; i < table.count; i++) out(table.callee(i));
+  else {
+    for (const c of f.calls) out(c.callee);
+    for (const c of f.addressTaken) out(c.callee);
+  }
 }
 
 /** Keys of `o` in order, each one of `allowed` and in its order. */
@@ -165,7 +175,7 @@ function unpack(f: CFileFacts): void {
 // One set of accessors for every packed file: nothing per file but its table, and files keep
 // one shape. (Closures made per file would hold the whole packing scope, its indexes included:
 // a third of the facts' memory on a kernel tree.)
-function packedProperty(name: 'calls' | 'addressTaken' | 'functions', read: (t: CallTable) => unknown[]): PropertyDescriptor {
+function packedProperty(name: 'calls' | 'addressTaken' | 'functions', read: (t: CodeTable) => unknown[]): PropertyDescriptor {
   return {
     get(this: CFileFacts): unknown[] {
       return read(tables.get(this)!);
@@ -188,7 +198,7 @@ const FUNCTIONS = packedProperty('functions', (t) => t.functions());
  * packed returns its table. `share` gives the one copy of a string to keep (src/intern.ts).
  * Assigning to `calls`, `addressTaken` or `functions` afterwards unpacks the file.
  */
-export function packCalls(f: CFileFacts, share: (s: string) => string = (s) => s): CallTable {
+export function packCode(f: CFileFacts, share: (s: string) => string = (s) => s): CodeTable {
   const have = tables.get(f);
   if (have) return have;
   const calls = f.calls;
@@ -277,7 +287,7 @@ export function packCalls(f: CFileFacts, share: (s: string) => string = (s) => s
     fns[b + 4] = (x.static ? FN_STATIC : 0) | (x.inline ? FN_INLINE : 0) | (x.conditional ? FN_CONDITIONAL : 0);
   }
   f.path = share(f.path);
-  const table = new CallTable(f.path, calls.length, data, names, lists, odd, fns, oddFns);
+  const table = new CodeTable(f.path, calls.length, data, names, lists, odd, fns, oddFns);
   tables.set(f, table);
   // Redefining keeps each property's place among the keys: JSON and key order stay as they were.
   Object.defineProperty(f, 'calls', CALLS);

@@ -22,7 +22,7 @@ import type { ElfFileFacts, FileFacts } from '../analyzers/facts';
 import type { AnalyzeElfOptions } from '../analyzers/elf';
 import { modpostGplCompatible } from '../kernel-symbols/licenses';
 import type { KernelSymbolDb } from '../kernel-symbols/types';
-import { callTableOf } from './code-table';
+import { forEachCallee } from './code-table';
 
 export type EvidenceLevel = 'boundary' | 'all';
 
@@ -44,12 +44,7 @@ function referencedNames(f: FileFacts, out: (name: string) => void): void {
   if (f.analyzer === 'elf') {
     for (const i of f.imports) out(i.symbol);
   } else if (f.analyzer === 'c') {
-    const table = callTableOf(f);
-    if (table) for (let i = 0; i < table.count; i++) out(table.callee(i));
-    else {
-      for (const c of f.calls) out(c.callee);
-      for (const c of f.addressTaken) out(c.callee);
-    }
+    forEachCallee(f, out);
   }
 }
 

@@ -3,12 +3,12 @@
  * of every string: each location repeats its file's path, each call its callee's and its
  * function's name. The scan keeps every file's facts until linking, so on a large tree those
  * copies are most of its memory. `Interner` replaces them with one shared copy each, in place,
- * on arrival, and packs each C file's calls and functions into a table (src/code-table.ts); the facts read
- * the same as before. Only C facts are walked: binaries are analysed
- * in the scan's own thread, where their strings are shared already.
+ * on arrival, and packs each C file's calls and functions into a table (src/code-table.ts);
+ * the facts read the same as before. Only C facts are walked: binaries are analysed in the
+ * scan's own thread, where their strings are shared already.
  */
 import type { CFileFacts, FileFacts, Location, ReadError } from '../analyzers/facts';
-import { packCalls } from './code-table';
+import { packCode } from './code-table';
 
 /** Strings longer than this are left alone: they are rarely repeated (macro bodies, messages). */
 const MAX_INTERNED_LENGTH = 256;
@@ -45,7 +45,7 @@ export class Interner {
 
   private c(f: CFileFacts): void {
     // calls, address-taken uses and functions: into a compact table (src/code-table.ts), names shared
-    packCalls(f, (x) => this.s(x));
+    packCode(f, (x) => this.s(x));
     for (const x of f.includes) {
       x.target = this.s(x.target);
       x.category = this.s(x.category) as typeof x.category;

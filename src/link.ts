@@ -16,7 +16,7 @@ import type {
   UnitKind,
 } from '../analyzers/facts';
 import { evaluateStringExpression, groupSources } from '../analyzers/c';
-import { callTableOf, packCalls, type CallTable } from './code-table';
+import { codeTableOf, packCode, type CodeTable } from './code-table';
 import { modpostGplCompatible } from '../kernel-symbols/licenses';
 import { reachFor, type InlineReach } from '../kernel-symbols/reach';
 import type { KernelSymbolDb } from '../kernel-symbols/types';
@@ -65,12 +65,12 @@ const REF_INDEX = 2 ** 32;
  * only when a reader asks for an import's sites.
  */
 class Sources {
-  private readonly tables: CallTable[] = [];
+  private readonly tables: CodeTable[] = [];
   /** The source references of every import whose sites are built when read, one after another. */
   readonly pool: number[] = [];
 
-  add(f: CFileFacts): { table: CallTable; base: number } {
-    const table = packCalls(f);
+  add(f: CFileFacts): { table: CodeTable; base: number } {
+    const table = packCode(f);
     this.tables.push(table);
     return { table, base: (this.tables.length - 1) * REF_INDEX };
   }
@@ -177,7 +177,7 @@ function addSource(d: Draft, f: CFileFacts): void {
   for (const l of f.moduleLicenses) addLicense(d, { value: l.value, location: l.location });
   for (const ns of f.importNs) d.importNs.add(ns.namespace);
   d.exports.push(...f.exports);
-  const table = callTableOf(f);
+  const table = codeTableOf(f);
   if (table) for (let i = 0; i < table.functionCount; i++) d.functions.add(table.functionName(i));
   else for (const fn of f.functions) d.functions.add(fn.name);
 }
