@@ -160,9 +160,19 @@ function readErrorText(e: unknown): string {
   }
 }
 
+/** Files up to this size may be read into the thread's reusable buffer (see readCandidate's `transient`). */
+const TRANSIENT_MAX = 16 * 1024 * 1024;
+let transientBuffer: Buffer | undefined;
+
+/** The thread's reusable read buffer, at least `size` bytes. */
+function transientOf(size: number): Buffer {
+  if (!transientBuffer || transientBuffer.length < size) transientBuffer = Buffer.allocUnsafeSlow(Math.max(size, 1024 * 1024));
+  return transientBuffer;
+}
+
 /** Read the whole of an open regular file, at most `size` bytes as fstat gave them. */
-function readFd(fd: number, size: number): Buffer {
-  const buf = Buffer.allocUnsafe(size);
+function readFd(fd: number, size: number, transient = false): Buffer {
+  const buf = transient && size <= TRANSIENT_MAX ? transientOf(size).subarray(0, size) : Buffer.allocUnsafe(size);
   let got = 0;
   while (got < size) {
     const n = fs.readSync(fd, buf, got, size - got, got);
@@ -176,8 +186,12 @@ function readFd(fd: number, size: number): Buffer {
  * The bytes of a file worth reading (by name, or for an unknown name by its ELF magic), null when
  * it is not of interest, or an error that names it. `absolute` may be a Buffer for names that
  * are not valid UTF-8.
+ *
+ * `transient`: the bytes may be read into a buffer this thread reuses, valid only until the next
+ * transient read. A scan reads hundreds of megabytes of binaries that it analyses at once and
+ * never keeps; a fresh buffer for each made the collector run over and over.
  */
-export function readCandidate(absolute: string | Buffer, shownPath: string, limits?: Limits): Buffer | null | ReadError {
+export function readCandidate(absolute: string | Buffer, shownPath: string, limits?: Limits, transient = false): Buffer | null | ReadError {
   const lim = resolveLimits(limits);
   const cls = classifyByName(shownPath);
   const wanted = cls !== 'other' || OBJECT_NAME.test(shownPath) || compressionOf(shownPath) !== undefined;
@@ -199,7 +213,7 @@ export function readCandidate(absolute: string | Buffer, shownPath: string, limi
     if (st.size > lim.maxFileBytes) {
       return { path: shownPath, message: `cannot read: ${formatBytes(st.size)}, larger than the ${formatBytes(lim.maxFileBytes)} limit for one file` };
     }
-    return readFd(fd, st.size);
+    return readFd(fd, st.size, transient);
   } catch (e) {
     return { path: shownPath, message: `cannot read: ${readErrorText(e)}` };
   } finally {

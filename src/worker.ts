@@ -8,6 +8,7 @@ import { analyzeFileData, classifyByName, readCandidate, type Limits } from './a
 import { PARSE_LIMIT_NOTE } from '../analyzers/c';
 import { FactsCache, type CacheIdentity } from './cache';
 import { noteParsed } from './memory';
+import { compressionOf } from './decompress';
 import { elfSitesOption, type EvidenceLevel } from './evidence';
 
 export interface BatchFile {
@@ -53,7 +54,10 @@ export async function analyzeBatch(task: BatchTask): Promise<BatchResult> {
   const sharedCache = task.cache ? cache : undefined;
   const out: BatchResult = { facts: [], errors: [], bytes: 0, skipped: 0, cacheHits: 0 };
   for (const file of task.files) {
-    const data = readCandidate(file.raw ? Buffer.from(file.raw) : file.absolute, file.path, task.limits);
+    // A binary is analysed at once and its bytes are not kept (its facts hold strings and
+    // numbers only); a compressed one is handed to a decompressor, which may outlive the read.
+    const transient = classifyByName(file.path) === 'other' && compressionOf(file.path) === undefined;
+    const data = readCandidate(file.raw ? Buffer.from(file.raw) : file.absolute, file.path, task.limits, transient);
     if (data === null) {
       out.skipped++;
       out.facts.push(null);
