@@ -39,7 +39,7 @@ class FunctionIndex {
   readonly starts: Float64Array;
   readonly ends: Float64Array;
   readonly names: string[];
-  constructor(entries: { start: number; end: number; name: string }[], sectionEnd: number) {
+  constructor(entries: FunctionEntry[], sectionEnd: number) {
     entries.sort((a, b) => a.start - b.start);
     // One entry per start address. Of aliases the first in the symbol table wins: locals come
     // first there, so `toy_init` is preferred over its `init_module` alias, as in the source.
@@ -120,9 +120,9 @@ export function analyzeElf(path: string, data: Buffer, options: AnalyzeElfOption
   const functions: ElfFunction[] = [];
   const imports: ElfImport[] = [];
   const internalRefs: ElfInternalRef[] = [];
-  const indexes = new Map<number, FunctionIndex>();
+  const perSection = new Map<number, FunctionEntry[]>();
   // guard: a damaged part becomes a warning; nothing but an ElfError leaves analyzeElf.
-  if (st) f.guard(() => collectFunctions(f, st, functions, indexes), undefined);
+  if (st) f.guard(() => collectFunctions(f, st, functions, perSection), undefined);
 
   // ---- kind of unit
   const hasDynamic = f.sections.some((s) => s.type === SHT_DYNAMIC) || f.segments.some((p) => p.type === PT_DYNAMIC);
@@ -134,6 +134,9 @@ export function analyzeElf(path: string, data: Buffer, options: AnalyzeElfOption
   else unitKind = 'object';
 
   const wantSites = typeof options.sites === 'function' ? options.sites({ licenses, unitKind }) : options.sites !== false;
+  // "Which function holds this offset" is asked of reference sites only.
+  const indexes = new Map<number, FunctionIndex>();
+  if (wantSites) for (const [x, list] of perSection) indexes.set(x, new FunctionIndex(list, f.sections[x].size));
   if (st) {
     // A linked image imports what its .dynsym leaves undefined (its .symtab may carry
     // `name@VERSION` spellings of the same symbols); an object imports from its .symtab.
@@ -172,9 +175,15 @@ export function analyzeElf(path: string, data: Buffer, options: AnalyzeElfOption
   return facts;
 }
 
-function collectFunctions(f: ElfFile, st: SymbolTable, out: ElfFunction[], indexes: Map<number, FunctionIndex>): void {
+interface FunctionEntry {
+  start: number;
+  end: number;
+  name: string;
+}
+
+/** The functions of the symbol table into `out`, and by section into `perSection`. */
+function collectFunctions(f: ElfFile, st: SymbolTable, out: ElfFunction[], perSection: Map<number, FunctionEntry[]>): void {
   const isRel = f.header.type === ET_REL;
-  const perSection = new Map<number, { start: number; end: number; name: string }[]>();
   for (let i = 1; i < st.count; i++) {
     if ((st.info[i] & 15) !== STT_FUNC) continue;
     const x = st.shndx[i];
@@ -191,7 +200,6 @@ function collectFunctions(f: ElfFile, st: SymbolTable, out: ElfFunction[], index
     if (!list) perSection.set(x, (list = []));
     list.push({ start, end: start + size, name });
   }
-  for (const [x, list] of perSection) indexes.set(x, new FunctionIndex(list, f.sections[x].size));
 }
 
 function collectReferences(
