@@ -149,6 +149,7 @@ export function discover(inputs: string[], options: DiscoverOptions = {}): Disco
   let scanRoot = '';
 
   function isExcluded(abs: string, isDir: boolean): boolean {
+    if (!excludeMatch && scopes.length === 0) return false;
     const rel = path.relative(scanRoot, abs);
     if (rel === '') return false;
     if (excludeMatch && excludeMatch(rel.split(path.sep).join('/'))) return true;
