@@ -390,10 +390,15 @@ export function boundaryGraph(model: LinkedModel): BoundaryGraph {
       graph.reach.push(r);
       for (const v of r.via) detail.add(v);
     }
+    // No other unit's path passes through this one (paths pass through GPL-compatible shims
+    // only): its index is dropped here and made again below, so that a tree of thousands of
+    // such units never holds all their indexes at once.
+    index.units.delete(unit.id);
   }
   for (const unit of model.units) {
     if (!detail.has(unit.id)) continue;
     const idx = unitIndex(index, unit.id)!;
+    index.units.delete(unit.id); // its edges live on in the graph
     const refs = idx.order.flatMap((fn) => idx.refs.get(fn)!);
     const calls = [...idx.calls.keys()].sort(byName).flatMap((from) => idx.calls.get(from)!);
     if (graph.references.length + graph.calls.length + refs.length + calls.length > FUNCTION_LEVEL_MAX_EDGES) {

@@ -11,6 +11,7 @@ import type { LinkedModel, Unit } from '../rules/model';
 import { applyRisk } from '../rules/risk';
 import type { Finding } from '../rules/types';
 import { isUnder, type LoadedConfig } from './config';
+import { phaseEnded } from './memory';
 
 export interface AssessOptions {
   /** Severities given on the command line or by the library caller; they win over the configuration. */
@@ -90,5 +91,6 @@ export function assess(model: LinkedModel, options: AssessOptions = {}): Assessm
       rationale: `Third-party code (listed under thirdParty in ${config!.file}): not assessed${n ? `; ${n} finding${n > 1 ? 's' : ''} not reported` : ''}.`,
     };
   }
+  phaseEnded();
   return { findings, graph: boundaryGraph(model), notes, suppressed: all.length - findings.length };
 }

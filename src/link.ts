@@ -500,6 +500,9 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
     if (d.builtIn) unit.builtIn = d.builtIn;
     units.push(unit);
     facts.set(d.id, d.facts);
+    // The unit has what it needs of them: free them now, not when the last unit is linked.
+    d.refs.clear();
+    d.functions.clear();
   }
   units.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { units, facts, database: db.meta, db, errors, ...(reach ? { reach } : {}) };

@@ -1,8 +1,15 @@
 /**
+ * Memory the garbage collector cannot judge by itself.
+ *
  * tree-sitter keeps each parse tree in native memory that V8 does not see, and frees it only
  * when the tree's JavaScript object is collected. A thread that parses many files while its own
  * heap stays small may therefore go gigabytes deep before V8 thinks of collecting. After every
- * so many bytes parsed, this asks V8 for a full collection, which frees the dropped trees.
+ * so many bytes parsed, `noteParsed` asks V8 for a full collection, which frees the dropped trees.
+ *
+ * Between the phases of a large scan (analysis, linking, rules, graph) the working data of the
+ * phase just ended dies at once. V8 grows its heap in proportion to what survived its last
+ * collection, so a tree scan's heap used to reach twice what it held. `phaseEnded` collects
+ * there when the heap is large enough for that to matter.
  */
 import * as v8 from 'v8';
 import * as vm from 'vm';
@@ -39,4 +46,13 @@ export async function noteParsed(bytes: number): Promise<void> {
   parsedSince = 0;
   collector()?.();
   await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Below this much heap in use, a collection at a phase's end is not worth its time. */
+export const PHASE_COLLECT_BYTES = 256 * 1024 * 1024;
+
+/** A phase of the scan has ended and its working data is garbage: collect if the heap is large. */
+export function phaseEnded(): void {
+  if (process.memoryUsage().heapUsed < PHASE_COLLECT_BYTES) return;
+  collector()?.();
 }

@@ -18,6 +18,7 @@ import { assess } from './assess';
 import { isUnder, type LoadedConfig } from './config';
 import { needingSites, type EvidenceLevel } from './evidence';
 import { Interner } from './intern';
+import { phaseEnded } from './memory';
 import { attachProvenance, provenanceReport, type ProvenanceScanOptions } from '../kernel-symbols/provenance';
 
 export interface ScanOptions {
@@ -261,11 +262,14 @@ export function finish(
   const facts = [...analysis.facts].sort(byPath);
   const errors = [...analysis.errors].sort((a, b) => byPath(a, b) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
   const warnings = facts.flatMap((f) => f.warnings);
+  phaseEnded();
   const model = link(facts, options.db, errors);
+  phaseEnded();
   // Every known kernel, for rules that look across versions (future-gpl-only): loaded on first use only.
   let knowledge: KnowledgeBase | undefined;
   Object.defineProperty(model, 'knowledge', { get: () => (knowledge ??= KnowledgeBase.load()), enumerable: false });
   const { findings, graph, notes } = assess(model, { rules: options.rules, config: options.config, cwd: options.cwd });
+  phaseEnded();
   warnings.push(...notes);
   const { cacheHits: _hits, ...stats } = analysis.stats;
   const result: ScanResult = {
