@@ -431,9 +431,6 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
       drafts.set(d.id, d);
     }
   }
-  const sources = new Sources();
-  for (const d of drafts.values()) if (d.hasSource) addSourceRefs(d, sources);
-
   // 3. Exports of scanned units, for resolution across the scanned set.
   const scannedExports = new Map<string, { unit: string; exp: ExportFact }>();
   for (const d of drafts.values()) {
@@ -442,9 +439,8 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
     }
   }
 
-  // 3b. Calls of the kernel headers' inline functions and macros.
+  // 3b. The reach table of the kernel headers' inline functions and macros (applied in 4).
   let reach: InlineReach | undefined;
-  const viaByUnit = new Map<Draft, Map<string, string[]>>();
   if ([...drafts.values()].some((d) => d.hasSource && d.kind !== 'userspace')) {
     try {
       reach = options.reach === undefined ? reachFor(db.meta) : options.reach ?? undefined;
@@ -452,15 +448,17 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
       errors.push({ path: (e as { file?: string }).file ?? 'kernel-symbols', message: (e as Error).message });
     }
   }
-  if (reach) {
-    const known = (d: Draft) => (s: string) => d.functions.has(s) || scannedExports.has(s) || db.lookup(s) !== undefined;
-    for (const d of drafts.values()) if (d.hasSource && d.kind !== 'userspace') viaByUnit.set(d, addInlineReach(d, reach, known(d)));
-  }
+  const known = (d: Draft) => (s: string) => d.functions.has(s) || scannedExports.has(s) || db.lookup(s) !== undefined;
 
-  // 4. Resolve.
+  // 4. Resolve, one unit after the other: a unit's source references, and the exports its
+  // calls of header inline functions and macros reach, are gathered just before it is resolved
+  // and freed just after, so that a tree of thousands of units never holds all of them at once.
+  const sources = new Sources();
   const units: Unit[] = [];
   const facts = new Map<string, FileFacts[]>();
   for (const d of drafts.values()) {
+    if (d.hasSource) addSourceRefs(d, sources);
+    const via = reach && d.hasSource && d.kind !== 'userspace' ? addInlineReach(d, reach, known(d)) : undefined;
     const imports: LinkedImport[] = [];
     const symbols = [...d.refs.keys()].sort(); // strings: by UTF-16 code units
     for (const symbol of symbols) {
@@ -499,7 +497,6 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
         add({ symbol, exportType: 'unknown', providerKind: 'unknown' });
       }
     }
-    const via = viaByUnit.get(d);
     if (via?.size) for (const imp of imports) if (via.has(imp.symbol)) imp.via = via.get(imp.symbol);
     const unit: Unit = {
       id: d.id,
