@@ -11,7 +11,6 @@ import type { LinkedModel, Unit } from '../rules/model';
 import { applyRisk } from '../rules/risk';
 import type { Finding } from '../rules/types';
 import { isUnder, type LoadedConfig } from './config';
-import { phaseEnded } from './memory';
 
 export interface AssessOptions {
   /** Severities given on the command line or by the library caller; they win over the configuration. */
@@ -19,6 +18,8 @@ export interface AssessOptions {
   config?: LoadedConfig | null;
   /** What the units' paths are relative to (default: the process's working directory). */
   cwd?: string;
+  /** Called when the rules have run, before the boundary graph is built (the pipeline may collect garbage there). */
+  onRulesDone?: () => void;
 }
 
 export interface Assessment {
@@ -91,6 +92,6 @@ export function assess(model: LinkedModel, options: AssessOptions = {}): Assessm
       rationale: `Third-party code (listed under thirdParty in ${config!.file}): not assessed${n ? `; ${n} finding${n > 1 ? 's' : ''} not reported` : ''}.`,
     };
   }
-  phaseEnded();
+  options.onRulesDone?.();
   return { findings, graph: boundaryGraph(model), notes, suppressed: all.length - findings.length };
 }

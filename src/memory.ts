@@ -50,9 +50,15 @@ export async function noteParsed(bytes: number): Promise<void> {
 
 /** Below this much heap in use, a collection at a phase's end is not worth its time. */
 export const PHASE_COLLECT_BYTES = 256 * 1024 * 1024;
+/** A full collection takes about a second for each gigabyte in use: only a scan that has run at
+ *  least this long collects, so that the few collections cost it a few per cent at most. */
+export const PHASE_COLLECT_AFTER_MS = 30_000;
 
-/** A phase of the scan has ended and its working data is garbage: collect if the heap is large. */
-export function phaseEnded(): void {
-  if (process.memoryUsage().heapUsed < PHASE_COLLECT_BYTES) return;
+/**
+ * A phase of the scan has ended and its working data is garbage: collect if the heap is large
+ * and the scan, `elapsedMs` into its work, is a long one.
+ */
+export function phaseEnded(elapsedMs: number): void {
+  if (elapsedMs < PHASE_COLLECT_AFTER_MS || process.memoryUsage().heapUsed < PHASE_COLLECT_BYTES) return;
   collector()?.();
 }

@@ -262,14 +262,16 @@ export function finish(
   const facts = [...analysis.facts].sort(byPath);
   const errors = [...analysis.errors].sort((a, b) => byPath(a, b) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
   const warnings = facts.flatMap((f) => f.warnings);
-  phaseEnded();
+  const started = Date.now() - ms;
+  const collect = () => phaseEnded(Date.now() - started);
+  collect();
   const model = link(facts, options.db, errors);
-  phaseEnded();
+  collect();
   // Every known kernel, for rules that look across versions (future-gpl-only): loaded on first use only.
   let knowledge: KnowledgeBase | undefined;
   Object.defineProperty(model, 'knowledge', { get: () => (knowledge ??= KnowledgeBase.load()), enumerable: false });
-  const { findings, graph, notes } = assess(model, { rules: options.rules, config: options.config, cwd: options.cwd });
-  phaseEnded();
+  const { findings, graph, notes } = assess(model, { rules: options.rules, config: options.config, cwd: options.cwd, onRulesDone: collect });
+  collect();
   warnings.push(...notes);
   const { cacheHits: _hits, ...stats } = analysis.stats;
   const result: ScanResult = {
