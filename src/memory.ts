@@ -9,7 +9,7 @@
  * Between the phases of a large scan (analysis, linking, rules, graph) the working data of the
  * phase just ended dies at once. V8 grows its heap in proportion to what survived its last
  * collection, so a tree scan's heap used to reach twice what it held. `phaseEnded` collects
- * there when the heap is large enough for that to matter.
+ * there in a long scan with a large heap, where a few collections cost a few per cent.
  */
 import * as v8 from 'v8';
 import * as vm from 'vm';

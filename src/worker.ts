@@ -56,7 +56,8 @@ export async function analyzeBatch(task: BatchTask): Promise<BatchResult> {
   for (const file of task.files) {
     // A binary is analysed at once and its bytes are not kept (its facts hold strings and
     // numbers only); a compressed one is handed to a decompressor, which may outlive the read.
-    const transient = classifyByName(file.path) === 'other' && compressionOf(file.path) === undefined;
+    const cls = classifyByName(file.path);
+    const transient = cls === 'other' && compressionOf(file.path) === undefined;
     const data = readCandidate(file.raw ? Buffer.from(file.raw) : file.absolute, file.path, task.limits, transient);
     if (data === null) {
       out.skipped++;
@@ -71,7 +72,7 @@ export async function analyzeBatch(task: BatchTask): Promise<BatchResult> {
     out.bytes += data.length;
     // Only sources are cached: parsing C is the costly step, while reading an ELF file again
     // is cheaper than reading back its many relocation sites from JSON.
-    const useCache = sharedCache && classifyByName(file.path) !== 'other' ? sharedCache : undefined;
+    const useCache = sharedCache && cls !== 'other' ? sharedCache : undefined;
     let key: string | undefined;
     if (useCache) {
       key = useCache.key(data, file.path);
@@ -89,7 +90,7 @@ export async function analyzeBatch(task: BatchTask): Promise<BatchResult> {
       continue;
     }
     const r = await analyzeFileData(file.path, data, task.limits, { sites: elfSitesOption(task.evidence ?? 'all') });
-    if (classifyByName(file.path) === 'c') await noteParsed(data.length);
+    if (cls === 'c') await noteParsed(data.length);
     if (r.kind === 'facts') {
       out.facts.push(r.facts);
       // Facts cut short by a time limit depend on the machine's load: never kept.
