@@ -45,7 +45,7 @@ export function buildIndex(tree: string, out: string, jobs?: number): BuildFigur
   if (r.status !== 0) throw new Error(`index build failed: ${r.stderr}`);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
   const summary = r.stderr.split('\n').find((l) => / fingerprints \(/.test(l)) ?? '';
-  return { wallS, ...(rss ? { maxRssMB: Number(rss[1]) / 1024 } : {}), bytes: fs.statSync(out).size, summary };
+  return { wallS, ...(rss ? { maxRssMB: (Number(rss[1]) * 1024) / 1e6 } : {}), bytes: fs.statSync(out).size, summary };
 }
 
 /** Load time of the index in a fresh process (median of n). */

@@ -1,6 +1,7 @@
 /**
- * Child process for benchmarks: one scan, then its time, counts and peak RSS (this process,
- * worker threads included) as a JSON line on stdout.
+ * Child process for benchmarks: one scan, then its time, counts and peak RSS (of this process
+ * only, in MB of 10^6 bytes; bench/process-tree.ts measures it with its analysis processes) as a
+ * JSON line on stdout.
  *   node dist/bench/scan-child.js DIR [--jobs N] [--cache DIR] [--facts]
  * Without --facts the scan is told that its facts are not used (as the CLI does for the text
  * report), so a result from the result cache is returned without analysing any file.
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
       findings: result.findings.length,
       errors: result.errors.length,
       warnings: result.warnings.length,
-      maxRssMB: process.resourceUsage().maxRSS / 1024,
+      maxRssMB: (process.resourceUsage().maxRSS * 1024) / 1e6,
     }) + '\n',
   );
 }

@@ -148,7 +148,7 @@ export function buildProgram(): Command {
     .option('--no-color', 'never colour the text report')
     .option('-x, --exclude <glob>', 'leave out paths matching a glob (relative to the scanned directory; repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--no-gitignore', 'also scan what .gitignore files in the scanned directories leave out')
-    .option('-j, --jobs <n>', 'worker threads for C analysis (default: every core)', positiveInt)
+    .option('-j, --jobs <n>', 'analysis processes for C sources (default: every core)', positiveInt)
     .option(
       '--evidence <level>',
       'binaries read with every reference site: "boundary" (default: all but GPL-compatible modules no boundary path passes through, which are named by their symbol tables) or "all"',
@@ -231,7 +231,7 @@ Exit codes: 0 nothing reached --fail-on; 1 a finding did; 2 usage error or no in
     .option('-k, --kernel <version>', 'same as --symbols with a shipped kernel version (5.10, 6.1, 6.12)')
     .option('-x, --exclude <glob>', 'leave out paths matching a glob (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--no-gitignore', 'also scan what .gitignore files in the scanned directories leave out')
-    .option('-j, --jobs <n>', 'worker threads for C analysis (default: every core)', positiveInt)
+    .option('-j, --jobs <n>', 'analysis processes for C sources (default: every core)', positiveInt)
     .option('--no-cache', 'neither read nor write the cache')
     .option('-c, --config <file>', `project settings (default: ${CONFIG_FILE_NAME} in the current directory, when there is one)`)
     .option('-q, --quiet', 'no progress and no summary on standard error');

@@ -18,7 +18,8 @@ import { assess } from './assess';
 import { isUnder, type LoadedConfig } from './config';
 import { needingSites, type EvidenceLevel } from './evidence';
 import { Interner } from './intern';
-import { phaseEnded } from './memory';
+import { ProcessPool } from './process-pool';
+import { boundHeapGrowth, phaseEnded } from './memory';
 import { attachProvenance, provenanceReport, type ProvenanceScanOptions } from '../kernel-symbols/provenance';
 
 export interface ScanOptions {
@@ -29,7 +30,7 @@ export interface ScanOptions {
   exclude?: string[];
   /** Respect .gitignore files (default true). */
   gitignore?: boolean;
-  /** Worker threads for analysis; 1 analyses in the calling thread. Default: every core. */
+  /** Analysis processes for C sources; 1 analyses in the calling process. Default: every core. */
   jobs?: number;
   /** Cache directory, for the per-file facts cache and the result cache (src/result-cache.ts);
    *  false turns both off. Default: off for the library, the CLI turns it on in the user's
@@ -81,14 +82,15 @@ export function shardOf(p: string, count: number): number {
   return (h % count) + 1;
 }
 
+/** The compiled entry point of the analysis processes (under ts-jest, the built one). */
 function workerFile(): string | undefined {
-  const here = path.join(__dirname, 'worker.js');
+  const here = path.join(__dirname, 'worker-process.js');
   if (fs.existsSync(here)) return here;
-  const built = path.join(PACKAGE_ROOT, 'dist', 'src', 'worker.js');
+  const built = path.join(PACKAGE_ROOT, 'dist', 'src', 'worker-process.js');
   return fs.existsSync(built) ? built : undefined;
 }
 
-/** A batch whose thread failed (a worker that died, out of memory): every file of it is an error, the scan goes on. */
+/** A batch whose process failed (one that crashed or ran out of memory): every file of it is an error, the scan goes on. */
 function failedBatch(task: BatchTask, e: unknown): BatchResult {
   const why = e instanceof Error ? e.message : String(e);
   return {
@@ -106,9 +108,9 @@ function shareStrings(r: BatchResult, interner: Interner): void {
 }
 
 /**
- * C sources go to worker threads: parsing is the expensive part of a scan and the facts of a
- * source file are small. Binaries are analysed in this thread meanwhile: reading ELF is cheap
- * next to copying its many relocation sites between threads.
+ * C sources go to a pool of analysis processes (src/process-pool.ts): parsing is the expensive
+ * part of a scan and the facts of a source file are small. Binaries are analysed in this
+ * process meanwhile: reading ELF is cheap next to copying its many relocation sites across.
  */
 async function runBatches(
   tasks: { task: BatchTask; heavy: boolean }[],
@@ -137,13 +139,11 @@ async function runBatches(
     }
     return out;
   }
-  // Imported here so that a single-threaded scan does not load the pool at all.
-  const { Piscina } = await import('piscina');
-  const pool = new Piscina({ filename: file, minThreads: jobs, maxThreads: jobs, idleTimeout: 100 });
+  const pool = new ProcessPool<BatchTask, BatchResult>(file, jobs);
   try {
     const pending = tasks.map((t) =>
       t.heavy
-        ? (pool.run(t.task) as Promise<BatchResult>).then(
+        ? pool.run(t.task).then(
             (r) => progress(t, r),
             (e: unknown) => progress(t, failedBatch(t.task, e)),
           )
@@ -190,7 +190,7 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
   let heavyFiles = files.filter((f) => classifyByName(f.path) !== 'other');
   if (cache && jobs > 1 && heavyFiles.length > 0) {
     // Cache hits are served here: reading back facts costs less than handing them across
-    // threads. Only the misses go to the worker threads.
+    // processes. Only the misses go to the analysis processes.
     const misses = new Set<string>();
     for (let i = 0; i < heavyFiles.length; i += BATCH_FILES) {
       const r = await analyzeBatch({ files: heavyFiles.slice(i, i + BATCH_FILES).map(toBatch), cache, limits, cachedOnly: true });
@@ -251,13 +251,19 @@ async function readSitesWhereNeeded(facts: FileFacts[], files: DiscoveredFile[],
   return errors;
 }
 
+type FinishOptions = Pick<ScanOptions, 'db' | 'rules' | 'command' | 'now' | 'config' | 'cwd' | 'provenance'>;
+
 /** Linking, rules and the result, from analysis output (one scan's, or shards' merged). */
-export function finish(
-  inputs: string[],
-  analysis: AnalysisOutput,
-  options: Pick<ScanOptions, 'db' | 'rules' | 'command' | 'now' | 'config' | 'cwd' | 'provenance'>,
-  ms: number,
-): ScanOutput {
+export function finish(inputs: string[], analysis: AnalysisOutput, options: FinishOptions, ms: number): ScanOutput {
+  const restoreHeapGrowth = boundHeapGrowth(ms);
+  try {
+    return linkAndAssess(inputs, analysis, options, ms);
+  } finally {
+    restoreHeapGrowth();
+  }
+}
+
+function linkAndAssess(inputs: string[], analysis: AnalysisOutput, options: FinishOptions, ms: number): ScanOutput {
   const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   const facts = [...analysis.facts].sort(byPath);
   const errors = [...analysis.errors].sort((a, b) => byPath(a, b) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));

@@ -1,6 +1,6 @@
 /**
- * The work one thread does for a batch of files: read, look up the cache, analyse. Runs in
- * the pool's worker threads and, with --jobs 1, in the main thread. Never throws: every
+ * The work done for a batch of files: read, look up the cache, analyse. Runs in the analysis
+ * processes (src/worker-process.ts) and, with --jobs 1, in the scan's own. Never throws: every
  * problem becomes an error that names the file.
  */
 import type { FileFacts, ReadError } from '../analyzers/facts';
@@ -23,7 +23,7 @@ export interface BatchTask {
   cache?: { dir: string; identity: CacheIdentity };
   limits?: Limits;
   /** Only look files up in the cache: a file not found there is returned in `misses`,
-   *  unanalysed (the caller sends those to the worker threads). */
+   *  unanalysed (the caller sends those to the analysis processes). */
   cachedOnly?: boolean;
   /** Which binaries are read with their reference sites (src/evidence.ts); default `all`. */
   evidence?: EvidenceLevel;
@@ -103,6 +103,3 @@ export async function analyzeBatch(task: BatchTask): Promise<BatchResult> {
   }
   return out;
 }
-
-// piscina's entry point when this file runs in a worker thread
-export default analyzeBatch;
