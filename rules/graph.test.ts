@@ -151,4 +151,40 @@ describe('the boundary graph', () => {
     ]);
     expect(core.every((r) => r.via.length === 1 && r.via[0] === 'vmk_shim' && r.steps.length === 3)).toBe(true);
   });
+
+  test('beyond the limit of function-level edges, units are counted, not listed: their counts are those of their edges', () => {
+    ensureVmkernelModules();
+    const m = modelOf({
+      binaries: [VMKERNEL_KOS.vmk_shim, VMKERNEL_KOS.vmk_core],
+      files: {
+        ...mod('p1', 'Proprietary', 'static int h(void)\n{\n\treturn (int)ktime_get();\n}\nstatic int __init p1_init(void)\n{\n\treturn h() + h();\n}\nmodule_init(p1_init);\n'),
+        ...mod('p2', 'Proprietary', 'static int __init p2_init(void)\n{\n\tkfree(kmalloc(8, GFP_KERNEL));\n\treturn (int)ktime_get();\n}\nmodule_init(p2_init);\n'),
+        ...mod('p3', 'Proprietary', 'static int __init p3_init(void)\n{\n\treturn 0;\n}\nmodule_init(p3_init);\n'),
+      },
+    });
+    const full = boundaryGraph(m, Infinity);
+    expect(full.omitted).toBeUndefined();
+    const edges = (u: string) => ({
+      references: full.references.filter((e) => e.unit === u).length,
+      calls: full.calls.filter((e) => e.unit === u).length,
+    });
+    expect(full.functionLevel.length).toBeGreaterThanOrEqual(4);
+    // a limit that the first unit fills: what follows fits only without edges
+    const first = edges(full.functionLevel[0]);
+    const limit = first.references + first.calls;
+    const listed = full.functionLevel.filter((u, i) => i === 0 || edges(u).references + edges(u).calls === 0);
+    const left = full.functionLevel.filter((u) => !listed.includes(u));
+    expect(left.length).toBeGreaterThanOrEqual(2);
+    const capped = boundaryGraph(m, limit);
+    expect(capped.functionLevel).toEqual(listed);
+    expect(capped.omitted).toEqual({
+      units: left,
+      references: left.reduce((n, u) => n + edges(u).references, 0),
+      calls: left.reduce((n, u) => n + edges(u).calls, 0),
+    });
+    expect(capped.references).toEqual(full.references.filter((e) => listed.includes(e.unit)));
+    expect(capped.calls).toEqual(full.calls.filter((e) => listed.includes(e.unit)));
+    // the usual graph of the model is its own
+    expect(boundaryGraph(m)).toEqual(full);
+  });
 });

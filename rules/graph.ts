@@ -17,7 +17,7 @@
  */
 import type { CFileFacts, ExportType, IncludeCategory, Location, ReferenceSite, UnitKind } from '../analyzers/facts';
 import { loaderGplCompatible } from '../kernel-symbols/licenses';
-import { siteCount, type Evidence, type LinkedImport, type LinkedModel, type Unit } from './model';
+import { siteCount, siteFunctions, type Evidence, type LinkedImport, type LinkedModel, type Unit } from './model';
 import type { EvidenceStep } from './types';
 
 export type RefKind = 'call' | 'address' | 'data';
@@ -225,6 +225,39 @@ export function invalidateGraph(model: LinkedModel): void {
   cache.delete(model);
 }
 
+/** Every call (or use as a value) from a function of the unit to another of its functions. */
+function forEachInternalCall(index: GraphIndex, unit: Unit, functions: Set<string>, out: (from: string, to: string, site: ReferenceSite) => void): void {
+  for (const f of index.model.facts.get(unit.id) ?? []) {
+    if (f.analyzer === 'c') {
+      for (const c of f.calls) {
+        const from = c.site.location.function;
+        if (from && from !== c.callee && functions.has(c.callee)) out(from, c.callee, c.site);
+      }
+      for (const c of f.addressTaken) {
+        const from = c.site.location.function;
+        if (from && from !== c.callee && functions.has(c.callee)) out(from, c.callee, c.site);
+      }
+    } else if (f.analyzer === 'elf') {
+      for (const r of f.internalRefs) if (r.from !== r.to) out(r.from, r.to, { location: r.location, kind: r.kind });
+    }
+  }
+}
+
+/** How many reference and call edges the unit's index has, without building it (nor any site). */
+function edgeCounts(index: GraphIndex, unit: Unit): { references: number; calls: number } {
+  let references = 0;
+  for (const imp of unit.imports) references += new Set(siteFunctions(imp).map((fn) => fn ?? '')).size;
+  const pairs = new Map<string, Set<string>>();
+  forEachInternalCall(index, unit, new Set(unit.functions), (from, to) => {
+    const m = pairs.get(from);
+    if (m) m.add(to);
+    else pairs.set(from, new Set([to]));
+  });
+  let calls = 0;
+  for (const m of pairs.values()) calls += m.size;
+  return { references, calls };
+}
+
 /** The function-level index of one unit: its boundary references and its internal calls. */
 function unitIndex(index: GraphIndex, id: string): UnitIndex | undefined {
   const have = index.units.get(id);
@@ -267,28 +300,13 @@ function unitIndex(index: GraphIndex, id: string): UnitIndex | undefined {
 
   // Calls inside the unit, from the raw facts of its files.
   const internal = new Map<string, Map<string, ReferenceSite[]>>();
-  const addInternal = (from: string, to: string, site: ReferenceSite) => {
-    if (from === to) return;
+  forEachInternalCall(index, unit, functions, (from, to, site) => {
     let m = internal.get(from);
     if (!m) internal.set(from, (m = new Map()));
     const list = m.get(to);
     if (list) list.push(site);
     else m.set(to, [site]);
-  };
-  for (const f of index.model.facts.get(unit.id) ?? []) {
-    if (f.analyzer === 'c') {
-      for (const c of f.calls) {
-        const from = c.site.location.function;
-        if (from && functions.has(c.callee)) addInternal(from, c.callee, c.site);
-      }
-      for (const c of f.addressTaken) {
-        const from = c.site.location.function;
-        if (from && functions.has(c.callee)) addInternal(from, c.callee, c.site);
-      }
-    } else if (f.analyzer === 'elf') {
-      for (const r of f.internalRefs) addInternal(r.from, r.to, { location: r.location, kind: r.kind });
-    }
-  }
+  });
   for (const [from, m] of internal) {
     const list: CallEdge[] = [];
     for (const [to, sites] of m) {
@@ -306,15 +324,17 @@ function unitIndex(index: GraphIndex, id: string): UnitIndex | undefined {
 }
 
 /**
- * The boundary graph as plain data. Units, symbols, unit-level links, exports and includes cover
+ * The boundary graph as plain data (made once per model; `maxEdges` other than the usual limit
+ * makes another, for tests). Units, symbols, unit-level links, exports and includes cover
  * the whole scan; function-level references and calls are given for the units where the licence
  * question lies: every unit that is not GPL-compatible and every scanned unit a path of theirs
  * to a GPL-only symbol passes through (`functionLevel` lists them). Elsewhere units[].imports of
  * the report hold every reference with its location (and its function).
  */
-export function boundaryGraph(model: LinkedModel): BoundaryGraph {
+export function boundaryGraph(model: LinkedModel, maxEdges = FUNCTION_LEVEL_MAX_EDGES): BoundaryGraph {
   const index = graphIndex(model);
-  if (index.graph) return index.graph;
+  const usual = maxEdges === FUNCTION_LEVEL_MAX_EDGES;
+  if (index.graph && usual) return index.graph;
   const graph: BoundaryGraph = {
     units: [],
     symbols: [],
@@ -397,23 +417,23 @@ export function boundaryGraph(model: LinkedModel): BoundaryGraph {
   }
   for (const unit of model.units) {
     if (!detail.has(unit.id)) continue;
-    const idx = unitIndex(index, unit.id)!;
-    index.units.delete(unit.id); // its edges live on in the graph
-    const refs = idx.order.flatMap((fn) => idx.refs.get(fn)!);
-    const calls = [...idx.calls.keys()].sort(byName).flatMap((from) => idx.calls.get(from)!);
-    if (graph.references.length + graph.calls.length + refs.length + calls.length > FUNCTION_LEVEL_MAX_EDGES) {
+    // counted first: the edges of a unit left out are never built
+    const count = edgeCounts(index, unit);
+    if (graph.references.length + graph.calls.length + count.references + count.calls > maxEdges) {
       // keep the report renderable: the reach paths above still carry every hop
       const o = graph.omitted ?? (graph.omitted = { units: [], references: 0, calls: 0 });
       o.units.push(unit.id);
-      o.references += refs.length;
-      o.calls += calls.length;
+      o.references += count.references;
+      o.calls += count.calls;
       continue;
     }
+    const idx = unitIndex(index, unit.id)!;
+    index.units.delete(unit.id); // its edges live on in the graph
     graph.functionLevel.push(unit.id);
-    for (const e of refs) graph.references.push(e);
-    for (const e of calls) graph.calls.push(e);
+    for (const fn of idx.order) for (const e of idx.refs.get(fn)!) graph.references.push(e);
+    for (const from of [...idx.calls.keys()].sort(byName)) for (const e of idx.calls.get(from)!) graph.calls.push(e);
   }
-  index.graph = graph;
+  if (usual) index.graph = graph;
   return graph;
 }
 

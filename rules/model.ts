@@ -37,14 +37,31 @@ export interface LinkedImport {
 }
 
 /**
- * Set (as a non-enumerable, symbol-keyed property) on an import whose sites are built only when
- * read (src/link.ts): how many there are, so that counting them builds nothing.
+ * What an import whose sites are built only when read (src/link.ts) keeps in their place, under
+ * the non-enumerable, symbol-keyed property LAZY_SITES: enough to count them and to say in which
+ * functions they lie without building them.
  */
-export const SITE_COUNT = Symbol('gplcheck.siteCount');
+export interface LazySiteSource {
+  /** How many sites there are. */
+  readonly count: number;
+  /** The function of each site (`location.function`), in the order of the sites. */
+  functions(): (string | undefined)[];
+}
+
+export const LAZY_SITES = Symbol('gplcheck.lazySites');
+
+function lazySites(imp: LinkedImport): LazySiteSource | undefined {
+  return (imp as { [LAZY_SITES]?: LazySiteSource })[LAZY_SITES];
+}
 
 /** The number of an import's sites, without building them. */
 export function siteCount(imp: LinkedImport): number {
-  return (imp as { [SITE_COUNT]?: number })[SITE_COUNT] ?? imp.sites.length;
+  return lazySites(imp)?.count ?? imp.sites.length;
+}
+
+/** The function of each of an import's sites, in order, without building them. */
+export function siteFunctions(imp: LinkedImport): (string | undefined)[] {
+  return lazySites(imp)?.functions() ?? imp.sites.map((s) => s.location.function);
 }
 
 export interface LicenseDecl {

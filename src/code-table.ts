@@ -91,6 +91,14 @@ export class CodeTable {
     return o ? o.callee : this.names[this.data[i * STRIDE]];
   }
 
+  /** The function entry `i` lies in (its site's `location.function`), without building it. */
+  functionOf(i: number): string | undefined {
+    const b = i * STRIDE;
+    if (this.data[b + 4] & ODD) return this.odd!.get(i)!.site?.location?.function;
+    const fn = this.data[b + 3];
+    return fn >= 0 ? this.names[fn] : undefined;
+  }
+
   /** Entry `i`, built anew. */
   call(i: number): CCall {
     const b = i * STRIDE;

@@ -20,7 +20,7 @@ import { codeTableOf, packCode, type CodeTable } from './code-table';
 import { modpostGplCompatible } from '../kernel-symbols/licenses';
 import { reachFor, type InlineReach } from '../kernel-symbols/reach';
 import type { KernelSymbolDb } from '../kernel-symbols/types';
-import { SITE_COUNT, type Evidence, type LicenseDecl, type LinkedImport, type LinkedModel, type Unit } from '../rules/model';
+import { LAZY_SITES, type Evidence, type LazySiteSource, type LicenseDecl, type LinkedImport, type LinkedModel, type Unit } from '../rules/model';
 
 interface Draft {
   id: string;
@@ -78,33 +78,51 @@ class Sources {
   site(ref: number): ReferenceSite {
     return this.tables[Math.floor(ref / REF_INDEX)].site(ref % REF_INDEX);
   }
+
+  /** The function the referring call lies in, without building it. */
+  functionOf(ref: number): string | undefined {
+    return this.tables[Math.floor(ref / REF_INDEX)].functionOf(ref % REF_INDEX);
+  }
 }
 
-/** What an import whose sites are built when read keeps instead: its binary sites, and where its
- *  source references lie in the linker's pool. */
-interface LazySites {
-  binary: ReferenceSite[];
-  start: number;
-  count: number;
-  sources: Sources;
-}
+/** What an import whose sites are built when read keeps instead (rules/model.ts LAZY_SITES):
+ *  its binary sites, and where its source references lie in the linker's pool. */
+class LazySites implements LazySiteSource {
+  constructor(
+    private readonly binary: ReferenceSite[],
+    private readonly start: number,
+    private readonly sourceCount: number,
+    private readonly sources: Sources,
+  ) {}
 
-const LAZY = Symbol('gplcheck.lazySites');
+  get count(): number {
+    return this.binary.length + this.sourceCount;
+  }
+
+  build(): ReferenceSite[] {
+    const out = this.binary.slice();
+    for (let i = 0; i < this.sourceCount; i++) out.push(this.sources.site(this.sources.pool[this.start + i]));
+    return out;
+  }
+
+  functions(): (string | undefined)[] {
+    const out = this.binary.map((s) => s.location.function);
+    for (let i = 0; i < this.sourceCount; i++) out.push(this.sources.functionOf(this.sources.pool[this.start + i]));
+    return out;
+  }
+}
 
 function buildSites(this: LinkedImport): ReferenceSite[] {
-  const st = (this as unknown as { [LAZY]: LazySites })[LAZY];
-  const out = st.binary.slice();
-  for (let i = 0; i < st.count; i++) out.push(st.sources.site(st.sources.pool[st.start + i]));
-  return out;
+  return (this as unknown as { [LAZY_SITES]: LazySites })[LAZY_SITES].build();
 }
 
 function replaceSites(this: LinkedImport, v: ReferenceSite[]): void {
   Object.defineProperty(this, 'sites', { value: v, writable: true, enumerable: true, configurable: true });
-  delete (this as { [SITE_COUNT]?: number })[SITE_COUNT];
+  delete (this as { [LAZY_SITES]?: LazySites })[LAZY_SITES];
 }
 
 /** One accessor for every such import: objects built the same way then share their shape. */
-const LAZY_SITES: PropertyDescriptor = { get: buildSites, set: replaceSites, enumerable: true, configurable: true };
+const LAZY_SITES_ACCESSOR: PropertyDescriptor = { get: buildSites, set: replaceSites, enumerable: true, configurable: true };
 
 /**
  * An import: `fields` (symbol .. providerKind), then `sites` - the binary ones followed by the
@@ -117,12 +135,11 @@ function makeImport(fields: Omit<LinkedImport, 'sites' | 'evidence'>, evidence: 
     imp.evidence = evidence;
     return imp;
   }
-  Object.defineProperty(imp, 'sites', LAZY_SITES);
+  Object.defineProperty(imp, 'sites', LAZY_SITES_ACCESSOR);
   imp.evidence = evidence;
   const start = sources.pool.length;
   for (const r of source) sources.pool.push(r);
-  Object.defineProperty(imp, LAZY, { value: { binary, start, count: source.length, sources } satisfies LazySites, configurable: true });
-  Object.defineProperty(imp, SITE_COUNT, { value: binary.length + source.length, configurable: true });
+  Object.defineProperty(imp, LAZY_SITES, { value: new LazySites(binary, start, source.length, sources), configurable: true });
   return imp;
 }
 
