@@ -31,6 +31,12 @@ test('a packed file reads and serialises as before, key order included', () => {
     const calls = structuredClone(f.calls);
     const taken = structuredClone(f.addressTaken);
     const functions = structuredClone(f.functions);
+    const macros = structuredClone(f.macros);
+    for (const m of macros) {
+      seen.add(m.params ? 'function-like macro' : 'object-like macro');
+      if (m.conditional) seen.add('conditional macro');
+      if (m.calls.length) seen.add('macro calls');
+    }
     for (const x of functions) {
       if (x.inline) seen.add('inline');
       if (x.conditional) seen.add('conditional function');
@@ -50,12 +56,18 @@ test('a packed file reads and serialises as before, key order included', () => {
     expect(f.calls).toEqual(calls);
     expect(f.addressTaken).toEqual(taken);
     expect(f.functions).toEqual(functions);
+    expect(f.macros).toEqual(macros);
+    expect(table.macroCount).toBe(macros.length);
+    for (let i = 0; i < macros.length; i++) expect(table.macroName(i)).toBe(macros[i].name);
     expect(structuredClone(f)).toEqual(JSON.parse(before));
     for (let i = 0; i < table.count; i++) expect(table.callee(i)).toBe(i < calls.length ? calls[i].callee : taken[i - calls.length].callee);
     expect(packCode(f)).toBe(table); // packing twice is the same table
   }
   // the sample does exercise every flag
-  expect([...seen].sort()).toEqual(['conditional', 'conditional function', 'guess', 'inline', 'lexical', 'no function', 'static', 'viaMacros']);
+  expect([...seen].sort()).toEqual([
+    'conditional', 'conditional function', 'function-like macro', 'guess', 'inline', 'lexical',
+    'macro calls', 'no function', 'object-like macro', 'static', 'viaMacros',
+  ]);
 });
 
 test('entries the table has no place for come back unchanged', () => {
@@ -72,6 +84,30 @@ test('entries the table has no place for come back unchanged', () => {
   expect(JSON.stringify(f)).toBe(before);
   expect(f.calls).toEqual(odd);
   expect(f.calls[0]).not.toBe(odd[0]); // built anew, as every read is
+});
+
+test('macros, with the empty bodies of a scan, and macros the table has no place for', () => {
+  const src = '#define A 1\n#define F(x, y) g(x) + h(y)\n#ifdef X\n#define G() k()\n#endif\n#define S "str"\nint f(void) { return F(1, 2) + G(); }\n';
+  const f = analyzeC('m.c', src, { macros: 'callable' });
+  expect(f.macros.some((m) => m.body === '')).toBe(true);
+  expect(f.macros.some((m) => m.conditional)).toBe(true);
+  expect(f.macros.some((m) => m.body === '"str"')).toBe(true);
+  const odd = [
+    ...f.macros,
+    { ...f.macros[0], location: { ...f.macros[0].location, path: 'other.h' } }, // another file
+    { calls: [], name: 'Z', body: '', location: f.macros[0].location }, // another key order
+    { ...f.macros[0], params: [] as string[] }, // no parameters at all: F()
+  ];
+  f.macros = odd;
+  const before = JSON.stringify(f);
+  packCode(f);
+  expect(JSON.stringify(f)).toBe(before);
+  expect(f.macros).toEqual(odd);
+  expect(Object.keys(f.macros[odd.length - 2])).toEqual(['calls', 'name', 'body', 'location']);
+  expect(f.macros[odd.length - 1].params).toEqual([]);
+  f.macros = [];
+  expect(codeTableOf(f)).toBeUndefined();
+  expect(f.calls.length).toBeGreaterThan(0);
 });
 
 test('assigning calls after packing unpacks the file', () => {

@@ -1,17 +1,18 @@
 /**
- * The calls and functions of a C file, held compactly. On the whole Linux tree the scan keeps
- * 4.8 million calls and 0.65 million functions until linking; as objects (a call, its site, its
- * location) a call takes about 180 bytes, most of the scan's memory. `packCode` moves a file's
- * `calls`, `addressTaken` and `functions` into one table of 32-bit integers and names (24 bytes
- * a call, 20 a function) and leaves in their place properties that rebuild the same arrays of
- * plain objects whenever they are read: the facts look and serialise exactly as before. The
+ * The calls, functions and macros of a C file, held compactly. On the whole Linux tree the scan
+ * keeps 4.8 million calls, 0.65 million functions and 0.4 million macros until linking; as
+ * objects (a call, its site, its location) a call takes about 180 bytes, a macro about 250, most
+ * of the scan's memory. `packCode` moves a file's `calls`, `addressTaken`, `functions` and
+ * `macros` into tables of 32-bit integers and names (24 bytes a call, 20 a function, 28 a macro)
+ * and leaves in their place properties that rebuild the same arrays of plain objects whenever
+ * they are read: the facts look and serialise exactly as before. The
  * linker reads the table directly (`codeTableOf`) and refers to a call by its index, without
  * building it.
  *
  * An entry whose shape the table does not know (another location path, a field it does not
  * hold, fields in another order) is kept as it came, so that rebuilding gives it back unchanged.
  */
-import type { CCall, CFileFacts, CFunction, Location, ReferenceSite } from '../analyzers/facts';
+import type { CCall, CFileFacts, CFunction, CMacro, Location, ReferenceSite } from '../analyzers/facts';
 
 /** Integers per call: callee, line, column, function (-1: none), flags, viaMacros list (-1: none). */
 const STRIDE = 6;
@@ -37,6 +38,47 @@ const FN_ODD = 8;
 const FUNCTION_KEYS = ['name', 'static', 'location', 'endLine', 'inline', 'conditional'];
 const FUNCTION_LOCATION_KEYS = ['path', 'line', 'column'];
 
+/** Integers per macro: name, line, column, flags, body (-1: empty), params list (-1: none), calls list. */
+const MACRO_STRIDE = 7;
+const MACRO_CONDITIONAL = 1;
+const MACRO_ODD = 2;
+/** In the order the C analyser makes them (analyzers/c/analyze.ts). */
+const MACRO_KEYS = ['name', 'body', 'location', 'calls', 'params', 'conditional'];
+
+/** Strings longer than this are not looked up (rarely repeated: macro bodies, messages). */
+export const MAX_SHARED_LENGTH = 256;
+
+/**
+ * Names shared by the tables of many files (those of one scan, src/intern.ts): each string
+ * once, and a table holds indexes into it. Without one, a table has names of its own; on the
+ * Linux tree those per-file lists of names took more memory than all the integers.
+ */
+export class NameTable {
+  readonly list: string[] = [];
+  private readonly index = new Map<string, number>();
+
+  /** The index of `s`, which is added if new (a long one each time: it is not looked up). */
+  id(s: string): number {
+    if (s.length > MAX_SHARED_LENGTH) return this.list.push(s) - 1;
+    let i = this.index.get(s);
+    if (i === undefined) {
+      i = this.list.push(s) - 1;
+      this.index.set(s, i);
+    }
+    return i;
+  }
+
+  /** The one copy of `s` (a long one as it is). */
+  share(s: string): string {
+    return s.length > MAX_SHARED_LENGTH ? s : this.list[this.id(s)];
+  }
+
+  /** How many distinct strings are shared. */
+  get size(): number {
+    return this.index.size;
+  }
+}
+
 export class CodeTable {
   /** Every entry: the calls first, then the address-taken uses. */
   readonly count: number;
@@ -46,11 +88,14 @@ export class CodeTable {
     /** How many of the entries are calls (`CFileFacts.calls`). */
     readonly calls: number,
     private readonly data: Int32Array,
-    private readonly names: string[],
+    /** The file's names, or a NameTable's shared by many files. */
+    private readonly names: readonly string[],
     private readonly lists: string[][],
     private readonly odd: Map<number, CCall> | undefined,
     private readonly fns: Int32Array,
     private readonly oddFns: Map<number, CFunction> | undefined,
+    private readonly macroData: Int32Array,
+    private readonly oddMacros: Map<number, CMacro> | undefined,
   ) {
     this.count = data.length / STRIDE;
   }
@@ -81,6 +126,36 @@ export class CodeTable {
       if (flags & FN_INLINE) fn.inline = true;
       if (flags & FN_CONDITIONAL) fn.conditional = true;
       out[i] = fn;
+    }
+    return out;
+  }
+
+  /** How many macros the file defines. */
+  get macroCount(): number {
+    return this.macroData.length / MACRO_STRIDE;
+  }
+
+  /** The name of macro `i`, without building it. */
+  macroName(i: number): string {
+    return this.macroData[i * MACRO_STRIDE + 3] & MACRO_ODD ? this.oddMacros!.get(i)!.name : this.names[this.macroData[i * MACRO_STRIDE]];
+  }
+
+  /** The file's macros (`CFileFacts.macros`), built anew. */
+  macros(): CMacro[] {
+    const n = this.macroData.length / MACRO_STRIDE;
+    const out: CMacro[] = new Array(n);
+    const d = this.macroData;
+    for (let i = 0; i < n; i++) {
+      const b = i * MACRO_STRIDE;
+      const flags = d[b + 3];
+      if (flags & MACRO_ODD) {
+        out[i] = structuredClone(this.oddMacros!.get(i)!);
+        continue;
+      }
+      const m: CMacro = { name: this.names[d[b]], body: d[b + 4] < 0 ? '' : this.names[d[b + 4]], location: { path: this.path, line: d[b + 1], column: d[b + 2] }, calls: this.lists[d[b + 6]].slice() };
+      if (d[b + 5] >= 0) m.params = this.lists[d[b + 5]].slice();
+      if (flags & MACRO_CONDITIONAL) m.conditional = true;
+      out[i] = m;
     }
     return out;
   }
@@ -128,9 +203,9 @@ export class CodeTable {
     return out;
   }
 
-  /** Bytes the table holds, its strings aside (they are shared). */
+  /** Bytes the table holds, its strings and shared names aside. */
   get bytes(): number {
-    return this.data.byteLength + this.fns.byteLength + this.names.length * 8 + this.lists.length * 32;
+    return this.data.byteLength + this.fns.byteLength + this.macroData.byteLength + this.lists.length * 32;
   }
 }
 
@@ -167,7 +242,7 @@ const isInt = (n: unknown): n is number => typeof n === 'number' && (n | 0) === 
 /** A location the table can hold: in the packed file, at an integer line and column. */
 const inFile = (l: Location | undefined, path: string): l is Location => l !== undefined && l.path === path && isInt(l.line) && isInt(l.column);
 
-/** Back to arrays of objects (an assignment to `calls` or `addressTaken` of a packed file). */
+/** Back to arrays of objects (an assignment to a packed property of a packed file). */
 function unpack(f: CFileFacts): void {
   const table = tables.get(f);
   if (!table) return;
@@ -175,6 +250,8 @@ function unpack(f: CFileFacts): void {
   const calls = table.slice(0, table.calls);
   const taken = table.slice(table.calls, table.count);
   const functions = table.functions();
+  const macros = table.macros();
+  Object.defineProperty(f, 'macros', { value: macros, writable: true, enumerable: true, configurable: true });
   Object.defineProperty(f, 'calls', { value: calls, writable: true, enumerable: true, configurable: true });
   Object.defineProperty(f, 'addressTaken', { value: taken, writable: true, enumerable: true, configurable: true });
   Object.defineProperty(f, 'functions', { value: functions, writable: true, enumerable: true, configurable: true });
@@ -183,7 +260,7 @@ function unpack(f: CFileFacts): void {
 // One set of accessors for every packed file: nothing per file but its table, and files keep
 // one shape. (Closures made per file would hold the whole packing scope, its indexes included:
 // a third of the facts' memory on a kernel tree.)
-function packedProperty(name: 'calls' | 'addressTaken' | 'functions', read: (t: CodeTable) => unknown[]): PropertyDescriptor {
+function packedProperty(name: 'calls' | 'addressTaken' | 'functions' | 'macros', read: (t: CodeTable) => unknown[]): PropertyDescriptor {
   return {
     get(this: CFileFacts): unknown[] {
       return read(tables.get(this)!);
@@ -200,35 +277,30 @@ function packedProperty(name: 'calls' | 'addressTaken' | 'functions', read: (t: 
 const CALLS = packedProperty('calls', (t) => t.slice(0, t.calls));
 const ADDRESS_TAKEN = packedProperty('addressTaken', (t) => t.slice(t.calls, t.count));
 const FUNCTIONS = packedProperty('functions', (t) => t.functions());
+const MACROS = packedProperty('macros', (t) => t.macros());
 
 /**
- * Moves `f.calls`, `f.addressTaken` and `f.functions` into a table (in place) and returns it; a file already
- * packed returns its table. `share` gives the one copy of a string to keep (src/intern.ts).
- * Assigning to `calls`, `addressTaken` or `functions` afterwards unpacks the file.
+ * Moves `f.calls`, `f.addressTaken`, `f.functions` and `f.macros` into a table (in place) and
+ * returns it; a file already packed returns its table. With `shared`, the table's names are
+ * indexes into it and every string kept is its copy (src/intern.ts). Assigning to any of the
+ * four afterwards unpacks the file.
  */
-export function packCode(f: CFileFacts, share: (s: string) => string = (s) => s): CodeTable {
+export function packCode(f: CFileFacts, shared?: NameTable): CodeTable {
   const have = tables.get(f);
   if (have) return have;
   const calls = f.calls;
   const taken = f.addressTaken;
   const n = calls.length + taken.length;
   const data = new Int32Array(n * STRIDE);
-  const names: string[] = [];
-  const nameIndex = new Map<string, number>();
+  const own = shared ? undefined : new NameTable();
+  const names = (shared ?? own)!;
+  const share = (s: string): string => (shared ? shared.share(s) : s);
   const lists: string[][] = [];
   const listIndex = new Map<string, number>();
   let odd: Map<number, CCall> | undefined;
-  const name = (s: string): number => {
-    let i = nameIndex.get(s);
-    if (i === undefined) {
-      i = names.length;
-      names.push(share(s));
-      nameIndex.set(s, i);
-    }
-    return i;
-  };
+  const name = (s: string): number => names.id(s);
   const list = (l: string[]): number => {
-    const key = l.join('\0');
+    const key = `${l.length}\0${l.join('\0')}`;
     let i = listIndex.get(key);
     if (i === undefined) {
       i = lists.length;
@@ -294,12 +366,43 @@ export function packCode(f: CFileFacts, share: (s: string) => string = (s) => s)
     fns[b + 3] = x.endLine;
     fns[b + 4] = (x.static ? FN_STATIC : 0) | (x.inline ? FN_INLINE : 0) | (x.conditional ? FN_CONDITIONAL : 0);
   }
+  const macros = f.macros;
+  const mac = new Int32Array(macros.length * MACRO_STRIDE);
+  let oddMacros: Map<number, CMacro> | undefined;
+  const strings = (l: unknown): l is string[] => Array.isArray(l) && l.every((x) => typeof x === 'string');
+  for (let i = 0; i < macros.length; i++) {
+    const m = macros[i];
+    const b = i * MACRO_STRIDE;
+    const l = m.location;
+    const plain =
+      typeof m.name === 'string' &&
+      typeof m.body === 'string' &&
+      strings(m.calls) &&
+      (m.params === undefined || strings(m.params)) &&
+      (m.conditional === undefined || m.conditional === true) &&
+      inFile(l, f.path) &&
+      keysInOrder(m, MACRO_KEYS) &&
+      keysInOrder(l, FUNCTION_LOCATION_KEYS);
+    if (!plain) {
+      (oddMacros ??= new Map()).set(i, m);
+      mac[b + 3] = MACRO_ODD;
+      continue;
+    }
+    mac[b] = name(m.name);
+    mac[b + 1] = l.line!;
+    mac[b + 2] = l.column!;
+    mac[b + 3] = m.conditional ? MACRO_CONDITIONAL : 0;
+    mac[b + 4] = m.body === '' ? -1 : name(m.body);
+    mac[b + 5] = m.params ? list(m.params) : -1;
+    mac[b + 6] = list(m.calls);
+  }
   f.path = share(f.path);
-  const table = new CodeTable(f.path, calls.length, data, names, lists, odd, fns, oddFns);
+  const table = new CodeTable(f.path, calls.length, data, names.list, lists, odd, fns, oddFns, mac, oddMacros);
   tables.set(f, table);
   // Redefining keeps each property's place among the keys: JSON and key order stay as they were.
   Object.defineProperty(f, 'calls', CALLS);
   Object.defineProperty(f, 'addressTaken', ADDRESS_TAKEN);
   Object.defineProperty(f, 'functions', FUNCTIONS);
+  Object.defineProperty(f, 'macros', MACROS);
   return table;
 }

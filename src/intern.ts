@@ -3,30 +3,24 @@
  * of every string: each location repeats its file's path, each call its callee's and its
  * function's name. The scan keeps every file's facts until linking, so on a large tree those
  * copies are most of its memory. `Interner` replaces them with one shared copy each, in place,
- * on arrival, and packs each C file's calls and functions into a table (src/code-table.ts);
+ * on arrival, and packs each C file's calls, functions and macros into a table (src/code-table.ts);
  * the facts read the same as before. Only C facts are walked: binaries are analysed in the
  * scan's own thread, where their strings are shared already.
  */
 import type { CFileFacts, FileFacts, Location, ReadError } from '../analyzers/facts';
-import { packCode } from './code-table';
-
-/** Strings longer than this are left alone: they are rarely repeated (macro bodies, messages). */
-const MAX_INTERNED_LENGTH = 256;
+import { NameTable, packCode } from './code-table';
 
 export class Interner {
-  private readonly strings = new Map<string, string>();
+  /** Every string shared, in one list that the code tables of the scan's files index. */
+  private readonly names = new NameTable();
 
-  /** The shared copy of `s`. */
+  /** The shared copy of `s` (a long string - a macro body, a message - is left alone). */
   s(s: string): string {
-    if (s.length > MAX_INTERNED_LENGTH) return s;
-    const v = this.strings.get(s);
-    if (v !== undefined) return v;
-    this.strings.set(s, s);
-    return s;
+    return this.names.share(s);
   }
 
   get size(): number {
-    return this.strings.size;
+    return this.names.size;
   }
 
   private location(l: Location | undefined): void {
@@ -44,17 +38,12 @@ export class Interner {
   }
 
   private c(f: CFileFacts): void {
-    // calls, address-taken uses and functions: into a compact table (src/code-table.ts), names shared
-    packCode(f, (x) => this.s(x));
+    // calls, address-taken uses, functions and macros: into a compact table (src/code-table.ts), names shared
+    packCode(f, this.names);
     for (const x of f.includes) {
       x.target = this.s(x.target);
       x.category = this.s(x.category) as typeof x.category;
       if (x.resolved !== undefined) x.resolved = this.s(x.resolved);
-      this.location(x.location);
-    }
-    for (const x of f.macros) {
-      x.name = this.s(x.name);
-      x.calls = x.calls.map((n) => this.s(n));
       this.location(x.location);
     }
     for (const x of f.exports) {
