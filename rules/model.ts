@@ -31,7 +31,8 @@ export interface LinkedImport {
    * macros of the kernel headers: the chain from the name the source calls to the export,
    * export excluded (`['devm_kzalloc']` for devm_kmalloc, `['kzalloc', 'kmalloc']` for
    * kmalloc_trace). The sites are the calls of the first name. Absent when a source calls the
-   * export by its own name (or only a binary imports it).
+   * export by its own name (or only a binary imports it). Imports with the same chain may share
+   * one array: read it, never change it.
    */
   via?: string[];
 }

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { analyzeC } from '../analyzers/c';
 import type { CCall, CFileFacts } from '../analyzers/facts';
 import { loadDatabase } from '../kernel-symbols';
-import { codeTableOf, forEachCallee, packCode } from './code-table';
+import { codeTableOf, forEachCallee, packCode, packedCopy } from './code-table';
 import { link } from './link';
 import { siteCount } from '../rules/model';
 
@@ -77,6 +77,9 @@ test('entries the table has no place for come back unchanged', () => {
     { ...calls[0], site: { ...calls[0].site, location: { ...calls[0].site.location, path: 'elsewhere.h' } } }, // another file
     { ...calls[1], site: { ...calls[1].site, location: { ...calls[1].site.location, endLine: 9 } } }, // a field it does not hold
     { site: calls[2].site, callee: calls[2].callee }, // another key order
+    { ...calls[0], site: { ...calls[0].site, location: { ...calls[0].site.location, column: 4096 } } }, // a column beyond 12 bits
+    { ...calls[1], site: { ...calls[1].site, location: { ...calls[1].site.location, line: 2 ** 19 } } }, // a line beyond 19 bits
+    { ...calls[2], site: { ...calls[2].site, location: { ...calls[2].site.location, line: 2 ** 19 - 1, column: 4095 } } }, // the largest that fit
   ];
   f.calls = odd;
   const before = JSON.stringify(f);
@@ -108,6 +111,24 @@ test('macros, with the empty bodies of a scan, and macros the table has no place
   f.macros = [];
   expect(codeTableOf(f)).toBeUndefined();
   expect(f.calls.length).toBeGreaterThan(0);
+});
+
+test('a packed copy reads and serialises as the file; the file is left as it was', () => {
+  for (const f of realFacts()) {
+    const before = JSON.stringify(f);
+    const keys = Object.keys(f);
+    const copy = packedCopy(f);
+    expect(copy).not.toBe(f);
+    expect(codeTableOf(copy)).toBeDefined();
+    expect(codeTableOf(f)).toBeUndefined();
+    expect(Object.keys(copy)).toEqual(keys);
+    expect(JSON.stringify(copy)).toBe(before);
+    expect(JSON.stringify(f)).toBe(before);
+    expect(packedCopy(copy)).toBe(copy);
+    copy.functions = [];
+    expect(codeTableOf(copy)).toBeUndefined();
+    expect(copy.calls).toEqual(f.calls);
+  }
 });
 
 test('assigning calls after packing unpacks the file', () => {

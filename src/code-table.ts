@@ -3,7 +3,7 @@
  * keeps 4.8 million calls, 0.65 million functions and 0.4 million macros until linking; as
  * objects (a call, its site, its location) a call takes about 180 bytes, a macro about 250, most
  * of the scan's memory. `packCode` moves a file's `calls`, `addressTaken`, `functions` and
- * `macros` into tables of 32-bit integers and names (24 bytes a call, 20 a function, 28 a macro)
+ * `macros` into tables of 32-bit integers and names (16 bytes a call, 20 a function, 28 a macro)
  * and leaves in their place properties that rebuild the same arrays of plain objects whenever
  * they are read: the facts look and serialise exactly as before. The
  * linker reads the table directly (`codeTableOf`) and refers to a call by its index, without
@@ -14,8 +14,16 @@
  */
 import type { CCall, CFileFacts, CFunction, CMacro, Location, ReferenceSite } from '../analyzers/facts';
 
-/** Integers per call: callee, line, column, function (-1: none), flags, viaMacros list (-1: none). */
-const STRIDE = 6;
+/**
+ * Integers per call: callee; line and column (line << COLUMN_BITS | column); function (-1:
+ * none); flags, with the viaMacros list above them (list + 1 << FLAG_BITS; 0: none). A line or
+ * column too large for its bits makes the entry odd.
+ */
+const STRIDE = 4;
+const COLUMN_BITS = 12;
+const MAX_COLUMN = (1 << COLUMN_BITS) - 1;
+const MAX_LINE = (1 << (31 - COLUMN_BITS)) - 1;
+const FLAG_BITS = 6;
 /** Low bits of the flags: the site's kind, an index into KINDS. */
 const KIND_MASK = 3;
 const CONDITIONAL = 4;
@@ -162,15 +170,15 @@ export class CodeTable {
 
   /** The name entry `i` calls or uses. */
   callee(i: number): string {
-    const o = this.data[i * STRIDE + 4] & ODD ? this.odd!.get(i)! : undefined;
+    const o = this.data[i * STRIDE + 3] & ODD ? this.odd!.get(i)! : undefined;
     return o ? o.callee : this.names[this.data[i * STRIDE]];
   }
 
   /** The function entry `i` lies in (its site's `location.function`), without building it. */
   functionOf(i: number): string | undefined {
     const b = i * STRIDE;
-    if (this.data[b + 4] & ODD) return this.odd!.get(i)!.site?.location?.function;
-    const fn = this.data[b + 3];
+    if (this.data[b + 3] & ODD) return this.odd!.get(i)!.site?.location?.function;
+    const fn = this.data[b + 2];
     return fn >= 0 ? this.names[fn] : undefined;
   }
 
@@ -178,13 +186,16 @@ export class CodeTable {
   call(i: number): CCall {
     const b = i * STRIDE;
     const d = this.data;
-    const flags = d[b + 4];
+    const flags = d[b + 3];
     if (flags & ODD) return structuredClone(this.odd!.get(i)!);
-    const fn = d[b + 3];
-    const location: Location = fn >= 0 ? { path: this.path, line: d[b + 1], column: d[b + 2], function: this.names[fn] } : { path: this.path, line: d[b + 1], column: d[b + 2] };
+    const fn = d[b + 2];
+    const line = d[b + 1] >>> COLUMN_BITS;
+    const column = d[b + 1] & MAX_COLUMN;
+    const location: Location = fn >= 0 ? { path: this.path, line, column, function: this.names[fn] } : { path: this.path, line, column };
     const site: ReferenceSite = { location, kind: KINDS[flags & KIND_MASK] };
     if (flags & CONDITIONAL) site.conditional = true;
-    if (d[b + 5] >= 0) site.viaMacros = this.lists[d[b + 5]].slice();
+    const via = flags >>> FLAG_BITS;
+    if (via > 0) site.viaMacros = this.lists[via - 1].slice();
     if (flags & LEXICAL) site.lexical = true;
     const call: CCall = { callee: this.names[d[b]], site };
     if (flags & GUESS) call.guess = true;
@@ -279,15 +290,48 @@ const ADDRESS_TAKEN = packedProperty('addressTaken', (t) => t.slice(t.calls, t.c
 const FUNCTIONS = packedProperty('functions', (t) => t.functions());
 const MACROS = packedProperty('macros', (t) => t.macros());
 
+/** The accessors that stand for the packed properties. */
+const PACKED: Record<string, PropertyDescriptor> = { calls: CALLS, addressTaken: ADDRESS_TAKEN, functions: FUNCTIONS, macros: MACROS };
+
 /**
  * Moves `f.calls`, `f.addressTaken`, `f.functions` and `f.macros` into a table (in place) and
  * returns it; a file already packed returns its table. With `shared`, the table's names are
  * indexes into it and every string kept is its copy (src/intern.ts). Assigning to any of the
  * four afterwards unpacks the file.
+ *
+ * V8 keeps an object whose data property became an accessor in dictionary mode, about 800 bytes
+ * more a file: where the caller can take a new object, `packedCopy` is the compact way.
  */
 export function packCode(f: CFileFacts, shared?: NameTable): CodeTable {
   const have = tables.get(f);
   if (have) return have;
+  const table = buildTable(f, shared);
+  tables.set(f, table);
+  // Redefining keeps each property's place among the keys: JSON and key order stay as they were.
+  for (const k of Object.keys(PACKED)) Object.defineProperty(f, k, PACKED[k]);
+  return table;
+}
+
+/**
+ * The facts of `f` packed as packCode packs them, in a new object with the same keys in the
+ * same order (the nested values are `f`'s own, not copies); `f` itself is left as it was.
+ */
+export function packedCopy(f: CFileFacts, shared?: NameTable): CFileFacts {
+  if (tables.has(f)) return f;
+  const table = buildTable(f, shared);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(f)) {
+    const packed = PACKED[k];
+    if (packed) Object.defineProperty(out, k, packed);
+    else out[k] = (f as unknown as Record<string, unknown>)[k];
+  }
+  const copy = out as unknown as CFileFacts;
+  tables.set(copy, table);
+  return copy;
+}
+
+/** The table of `f`'s calls, functions and macros (the object is not changed, but its path is shared). */
+function buildTable(f: CFileFacts, shared: NameTable | undefined): CodeTable {
   const calls = f.calls;
   const taken = f.addressTaken;
   const n = calls.length + taken.length;
@@ -323,21 +367,24 @@ export function packCode(f: CFileFacts, shared?: NameTable): CodeTable {
       (s.lexical === undefined || s.lexical === true) &&
       (s.viaMacros === undefined || (Array.isArray(s.viaMacros) && s.viaMacros.every((m) => typeof m === 'string'))) &&
       inFile(l, f.path) &&
+      l.line! >= 0 &&
+      l.line! <= MAX_LINE &&
+      l.column! >= 0 &&
+      l.column! <= MAX_COLUMN &&
       (l.function === undefined || typeof l.function === 'string') &&
       keysInOrder(c, CALL_KEYS) &&
       keysInOrder(s, SITE_KEYS) &&
       keysInOrder(l, LOCATION_KEYS);
     if (!plain) {
       (odd ??= new Map()).set(i, c);
-      data[b + 4] = ODD;
+      data[b + 3] = ODD;
       continue;
     }
     data[b] = name(c.callee);
-    data[b + 1] = l.line!;
-    data[b + 2] = l.column!;
-    data[b + 3] = l.function === undefined ? -1 : name(l.function);
-    data[b + 4] = kind | (s.conditional ? CONDITIONAL : 0) | (s.lexical ? LEXICAL : 0) | (c.guess ? GUESS : 0);
-    data[b + 5] = s.viaMacros ? list(s.viaMacros) : -1;
+    data[b + 1] = (l.line! << COLUMN_BITS) | l.column!;
+    data[b + 2] = l.function === undefined ? -1 : name(l.function);
+    const flags = kind | (s.conditional ? CONDITIONAL : 0) | (s.lexical ? LEXICAL : 0) | (c.guess ? GUESS : 0);
+    data[b + 3] = flags | (s.viaMacros ? (list(s.viaMacros) + 1) << FLAG_BITS : 0);
   }
   const functions = f.functions;
   const fns = new Int32Array(functions.length * FN_STRIDE);
@@ -397,12 +444,5 @@ export function packCode(f: CFileFacts, shared?: NameTable): CodeTable {
     mac[b + 6] = list(m.calls);
   }
   f.path = share(f.path);
-  const table = new CodeTable(f.path, calls.length, data, names.list, lists, odd, fns, oddFns, mac, oddMacros);
-  tables.set(f, table);
-  // Redefining keeps each property's place among the keys: JSON and key order stay as they were.
-  Object.defineProperty(f, 'calls', CALLS);
-  Object.defineProperty(f, 'addressTaken', ADDRESS_TAKEN);
-  Object.defineProperty(f, 'functions', FUNCTIONS);
-  Object.defineProperty(f, 'macros', MACROS);
-  return table;
+  return new CodeTable(f.path, calls.length, data, names.list, lists, odd, fns, oddFns, mac, oddMacros);
 }

@@ -1,14 +1,14 @@
 /**
- * Facts that cross from a worker thread (or come back from the cache) arrive with a fresh copy
- * of every string: each location repeats its file's path, each call its callee's and its
+ * Facts that cross from an analysis process (or come back from the cache) arrive with a fresh
+ * copy of every string: each location repeats its file's path, each call its callee's and its
  * function's name. The scan keeps every file's facts until linking, so on a large tree those
- * copies are most of its memory. `Interner` replaces them with one shared copy each, in place,
- * on arrival, and packs each C file's calls, functions and macros into a table (src/code-table.ts);
- * the facts read the same as before. Only C facts are walked: binaries are analysed in the
+ * copies are most of its memory. `Interner` replaces them with one shared copy each on arrival,
+ * and packs each C file's calls, functions and macros into a table (src/code-table.ts), in a
+ * compact copy of the file's facts object; the facts read the same as before. Only C facts are walked: binaries are analysed in the
  * scan's own thread, where their strings are shared already.
  */
 import type { CFileFacts, FileFacts, Location, ReadError } from '../analyzers/facts';
-import { NameTable, packCode } from './code-table';
+import { NameTable, packedCopy } from './code-table';
 
 export class Interner {
   /** Every string shared, in one list that the code tables of the scan's files index. */
@@ -37,9 +37,9 @@ export class Interner {
     }
   }
 
-  private c(f: CFileFacts): void {
+  private c(plain: CFileFacts): CFileFacts {
     // calls, address-taken uses, functions and macros: into a compact table (src/code-table.ts), names shared
-    packCode(f, this.names);
+    const f = packedCopy(plain, this.names);
     for (const x of f.includes) {
       x.target = this.s(x.target);
       x.category = this.s(x.category) as typeof x.category;
@@ -53,13 +53,15 @@ export class Interner {
     for (const x of f.spdx) this.location(x.location);
     for (const x of f.moduleLicenses) this.location(x.location);
     for (const x of f.importNs) this.location(x.location);
+    return f;
   }
 
-  /** Shares the strings of one file's facts, in place. */
+  /** Shares the strings of one file's facts: returns them, C facts in a new object (to be used
+   *  in place of `f`), others in `f` itself. */
   facts(f: FileFacts): FileFacts {
     f.path = this.s(f.path);
-    if (f.analyzer === 'c') this.c(f);
-    this.errors(f.warnings);
-    return f;
+    const out = f.analyzer === 'c' ? this.c(f) : f;
+    this.errors(out.warnings);
+    return out;
   }
 }

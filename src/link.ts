@@ -56,36 +56,82 @@ function newDraft(id: string, kind: UnitKind): Draft {
   };
 }
 
-/** Bits of a source reference for the call's index in its file's table. */
-const REF_INDEX = 2 ** 32;
-
 /**
- * The code tables (src/code-table.ts) of the linked sources. A source reference is one number,
- * table * 2^32 + index of the call in it: 8 bytes in place of a site object, which is built
- * only when a reader asks for an import's sites.
+ * The code tables (src/code-table.ts) of the linked sources. A source reference is one number:
+ * the index of the call among the calls of all the tables, in the order they were added. An
+ * import keeps 4 bytes a reference, in one pool, in place of a site object, which is built only
+ * when a reader asks for the import's sites.
  */
 class Sources {
   private readonly tables: CodeTable[] = [];
+  /** The reference of each table's first call (tables without calls are left out). */
+  private readonly starts: number[] = [];
+  private calls = 0;
   /** The source references of every import whose sites are built when read, one after another. */
-  readonly pool: number[] = [];
+  private pool = new Int32Array(1 << 16);
+  private used = 0;
 
   add(f: CFileFacts): { table: CodeTable; base: number } {
     const table = packCode(f);
-    this.tables.push(table);
-    return { table, base: (this.tables.length - 1) * REF_INDEX };
+    const base = this.calls;
+    if (table.count > 0) {
+      if (base + table.count > 0x7fffffff) throw new Error(`${f.path}: more than 2^31 calls in the scan's sources; the linker counts them in 32 bits`);
+      this.tables.push(table);
+      this.starts.push(base);
+      this.calls += table.count;
+    }
+    return { table, base };
+  }
+
+  /** How many references the pool holds: where the next one goes. */
+  get size(): number {
+    return this.used;
+  }
+
+  push(ref: number): void {
+    if (this.used === this.pool.length) {
+      const bigger = new Int32Array(this.pool.length * 2);
+      bigger.set(this.pool);
+      this.pool = bigger;
+    }
+    this.pool[this.used++] = ref;
+  }
+
+  /** The reference at `i` in the pool. */
+  ref(i: number): number {
+    return this.pool[i];
+  }
+
+  /** Linking is done: the pool keeps no room to grow. */
+  trim(): void {
+    if (this.used < this.pool.length) this.pool = this.pool.slice(0, this.used);
   }
 
   site(ref: number): ReferenceSite {
-    return this.tables[Math.floor(ref / REF_INDEX)].site(ref % REF_INDEX);
+    const t = this.tableOf(ref);
+    return this.tables[t].site(ref - this.starts[t]);
   }
 
   /** The function the referring call lies in, without building it. */
   functionOf(ref: number): string | undefined {
-    return this.tables[Math.floor(ref / REF_INDEX)].functionOf(ref % REF_INDEX);
+    const t = this.tableOf(ref);
+    return this.tables[t].functionOf(ref - this.starts[t]);
+  }
+
+  /** The table a reference falls in: the last whose first call is at or before it. */
+  private tableOf(ref: number): number {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= ref) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
   }
 }
 
-/** What an import whose sites are built when read keeps instead (rules/model.ts LAZY_SITES):
+/** A view of the sites of an import whose sites are built when read (rules/model.ts LAZY_SITES):
  *  its binary sites, and where its source references lie in the linker's pool. */
 class LazySites implements LazySiteSource {
   constructor(
@@ -101,15 +147,27 @@ class LazySites implements LazySiteSource {
 
   build(): ReferenceSite[] {
     const out = this.binary.slice();
-    for (let i = 0; i < this.sourceCount; i++) out.push(this.sources.site(this.sources.pool[this.start + i]));
+    for (let i = 0; i < this.sourceCount; i++) out.push(this.sources.site(this.sources.ref(this.start + i)));
     return out;
   }
 
   functions(): (string | undefined)[] {
     const out = this.binary.map((s) => s.location.function);
-    for (let i = 0; i < this.sourceCount; i++) out.push(this.sources.functionOf(this.sources.pool[this.start + i]));
+    for (let i = 0; i < this.sourceCount; i++) out.push(this.sources.functionOf(this.sources.ref(this.start + i)));
     return out;
   }
+}
+
+// Where an import keeps what its view is made of: hidden properties of its own, inside the
+// object (a separate object would cost 40 bytes more an import).
+const LAZY_BINARY = Symbol('gplcheck.lazyBinary');
+const LAZY_START = Symbol('gplcheck.lazyStart');
+const LAZY_COUNT = Symbol('gplcheck.lazyCount');
+
+interface LazyFields {
+  [LAZY_BINARY]: ReferenceSite[];
+  [LAZY_START]?: number;
+  [LAZY_COUNT]: number;
 }
 
 function buildSites(this: LinkedImport): ReferenceSite[] {
@@ -118,7 +176,7 @@ function buildSites(this: LinkedImport): ReferenceSite[] {
 
 function replaceSites(this: LinkedImport, v: ReferenceSite[]): void {
   Object.defineProperty(this, 'sites', { value: v, writable: true, enumerable: true, configurable: true });
-  delete (this as { [LAZY_SITES]?: LazySites })[LAZY_SITES];
+  delete (this as unknown as LazyFields)[LAZY_START];
 }
 
 /** One accessor for every such import: objects built the same way then share their shape. */
@@ -127,11 +185,12 @@ const LAZY_SITES_ACCESSOR: PropertyDescriptor = { get: buildSites, set: replaceS
 /**
  * An import as the linker makes it: `symbol` .. `providerKind`, then `sites` - the binary ones
  * followed by the source ones, built each time they are read when there are source ones - then
- * `evidence`, the properties of LinkedImport in their order. A class, so that V8 keeps every
- * property inside the object: a literal given properties after it was made keeps them in a
- * second one (24 bytes more an import, of which a tree has a million and a half).
+ * `evidence`, the properties of LinkedImport in their order, and the hidden ones its sites are
+ * built from. A class, so that V8 keeps every property inside the object: a literal given
+ * properties after it was made keeps them in a second one (24 bytes more an import, of which a
+ * tree has a million and a half).
  */
-class ImportRecord {
+abstract class ImportRecord {
   declare symbol: string;
   declare exportType: LinkedImport['exportType'];
   declare namespace?: string;
@@ -139,6 +198,8 @@ class ImportRecord {
   declare providerKind: LinkedImport['providerKind'];
   declare sites: ReferenceSite[];
   declare evidence: Evidence;
+  /** The sources of the link that made the import (each link has a subclass: importClass). */
+  protected abstract get sources(): Sources;
 
   constructor(
     symbol: string,
@@ -163,10 +224,28 @@ class ImportRecord {
     }
     Object.defineProperty(this, 'sites', LAZY_SITES_ACCESSOR);
     this.evidence = evidence;
-    const start = sources.pool.length;
-    for (const r of source) sources.pool.push(r);
-    Object.defineProperty(this, LAZY_SITES, { value: new LazySites(binary, start, source.length, sources), configurable: true });
+    const start = sources.size;
+    for (const r of source) sources.push(r);
+    Object.defineProperty(this, LAZY_BINARY, { value: binary, configurable: true });
+    Object.defineProperty(this, LAZY_START, { value: start, configurable: true });
+    Object.defineProperty(this, LAZY_COUNT, { value: source.length, configurable: true });
   }
+
+  /** rules/model.ts LAZY_SITES: a view of the sites, when they are built only when read. */
+  get [LAZY_SITES](): LazySiteSource | undefined {
+    const own = this as unknown as LazyFields;
+    const start = own[LAZY_START];
+    return start === undefined ? undefined : new LazySites(own[LAZY_BINARY], start, own[LAZY_COUNT], this.sources);
+  }
+}
+
+/** The class of the imports one link makes: they share its sources. */
+function importClass(sources: Sources): new (...args: ConstructorParameters<typeof ImportRecord>) => ImportRecord {
+  return class extends ImportRecord {
+    protected get sources(): Sources {
+      return sources;
+    }
+  };
 }
 
 /** The binary sites of a symbol no binary references: one array for all, never written to
@@ -344,7 +423,7 @@ function sourceUnitKind(files: CFileFacts[], builds: BuildFacts[], name: string,
  * compiled into the unit. Its source sites move to those exports; the returned map gives, for
  * each export named only that way, the chain of names (`devm_kzalloc` for devm_kmalloc).
  */
-function addInlineReach(d: Draft, reach: InlineReach, known: (symbol: string) => boolean): Map<string, string[]> {
+function addInlineReach(d: Draft, reach: InlineReach, known: (symbol: string) => boolean, chains: Map<string, string[]>): Map<string, string[]> {
   const via = new Map<string, string[]>();
   const direct = new Set<string>();
   for (const [s, r] of d.refs) if (r.source.length) direct.add(s);
@@ -354,7 +433,13 @@ function addInlineReach(d: Draft, reach: InlineReach, known: (symbol: string) =>
     for (const e of reach.reach(symbol)) {
       const t = refsOf(d, e.symbol);
       for (const x of r.source) addSourceRef(t, x);
-      if (!direct.has(e.symbol) && !via.has(e.symbol)) via.set(e.symbol, [symbol, ...e.path]);
+      if (!direct.has(e.symbol) && !via.has(e.symbol)) {
+        // units share the chains they have in common (a tree has a few thousand, in 0.2 million imports)
+        const key = e.path.length ? `${symbol}\0${e.path.join('\0')}` : symbol;
+        let chain = chains.get(key);
+        if (!chain) chains.set(key, (chain = [symbol, ...e.path]));
+        via.set(e.symbol, chain);
+      }
     }
     if (r.binary.length === 0) d.refs.delete(symbol);
     else r.source = NO_SOURCE;
@@ -502,11 +587,13 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
   // calls of header inline functions and macros reach, are gathered just before it is resolved
   // and freed just after, so that a tree of thousands of units never holds all of them at once.
   const sources = new Sources();
+  const Import = importClass(sources);
+  const chains = new Map<string, string[]>();
   const units: Unit[] = [];
   const facts = new Map<string, FileFacts[]>();
   for (const d of drafts.values()) {
     if (d.hasSource) addSourceRefs(d, sources);
-    const via = reach && d.hasSource && d.kind !== 'userspace' ? addInlineReach(d, reach, known(d)) : undefined;
+    const via = reach && d.hasSource && d.kind !== 'userspace' ? addInlineReach(d, reach, known(d), chains) : undefined;
     const imports: LinkedImport[] = [];
     const symbols = [...d.refs.keys()].sort(); // strings: by UTF-16 code units
     for (const symbol of symbols) {
@@ -514,7 +601,7 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
       if (d.functions.has(symbol) && d.hasBinary && r.binary.length === 0) continue;
       const evidence: Evidence = r.source.length && r.binary.length ? 'both' : r.binary.length ? 'binary' : 'source';
       const add = (exportType: LinkedImport['exportType'], namespace: string | undefined, provider: string | undefined, providerKind: LinkedImport['providerKind']): void => {
-        imports.push(new ImportRecord(symbol, exportType, namespace, provider, providerKind, evidence, r.binary, r.source, sources));
+        imports.push(new Import(symbol, exportType, namespace, provider, providerKind, evidence, r.binary, r.source, sources));
       };
       if (d.kind === 'userspace') {
         // A program links against its C library and other userspace libraries, never
@@ -552,6 +639,7 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
     d.refs.clear();
     d.functions.clear();
   }
+  sources.trim();
   units.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { units, facts, database: db.meta, db, errors, ...(reach ? { reach } : {}) };
 }

@@ -104,7 +104,10 @@ function failedBatch(task: BatchTask, e: unknown): BatchResult {
 
 /** C facts are held until linking: their strings are shared as each batch arrives (src/intern.ts). */
 function shareStrings(r: BatchResult, interner: Interner): void {
-  for (const f of r.facts) if (f && f.analyzer === 'c') interner.facts(f);
+  for (let i = 0; i < r.facts.length; i++) {
+    const f = r.facts[i];
+    if (f && f.analyzer === 'c') r.facts[i] = interner.facts(f);
+  }
 }
 
 /**
