@@ -79,7 +79,7 @@ export async function run(dir?: string, runs = 3): Promise<string[]> {
       api.facts.push(apiScan(dir, c, true));
       cli.warm.push(cliScan(dir, c));
     }
-    lines.push(`cache: ${shown}, ${os.availableParallelism()} threads, best of ${runs}`);
+    lines.push(`cache: ${shown}, ${os.availableParallelism()} analysis processes, best of ${runs}`);
     lines.push(
       `  library scan(): cold ${s(best(api.cold))}, from the result cache ${s(best(api.warm))}: ${(best(api.cold) / best(api.warm)).toFixed(0)}x; ` +
         `with facts from the per-file cache ${s(best(api.facts))}: ${(best(api.cold) / best(api.facts)).toFixed(1)}x`,

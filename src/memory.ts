@@ -55,22 +55,31 @@ export const PHASE_COLLECT_BYTES = 256 * 1024 * 1024;
 export const PHASE_COLLECT_AFTER_MS = 30_000;
 
 /** How much V8 may grow its heap beyond what survived its last full collection, in per cent,
- *  during the phases after analysis of a long scan (see boundHeapGrowth). */
+ *  in a long scan (see boundHeapGrowth). */
 export const LATE_HEAP_GROWING_PERCENT = 20;
 
 /**
- * From here to the end of a long scan (`elapsedMs` into its work), V8 sets its next collection
- * at 1.2 times the heap that survived the last one, rather than at up to 4 times when it sees
- * the heap grow fast: linking and the graph make garbage at a great rate while they add to what
- * the scan keeps. Returns the function that restores V8's own choice. Left alone when the
- * process was started with its own `--heap-growing-percent`.
+ * Until the function returned is called, in a long scan (`elapsedMs` into its work), V8 sets
+ * its next collection at 1.2 times the heap that survived the last one, rather than at up to 4
+ * times when it sees the heap grow fast: taking in the facts, linking and the graph make
+ * garbage at a great rate while they add to what the scan keeps. Calls may nest; the last
+ * restore gives V8 its own choice back. Left alone when the process was started with its own
+ * `--heap-growing-percent`.
  */
 export function boundHeapGrowth(elapsedMs: number): () => void {
   const own = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => /^--heap[-_]growing[-_]percent/.test(a));
   if (own || elapsedMs < PHASE_COLLECT_AFTER_MS) return () => {};
-  v8.setFlagsFromString(`--heap-growing-percent=${LATE_HEAP_GROWING_PERCENT}`);
-  return () => v8.setFlagsFromString('--heap-growing-percent=0');
+  if (bounded++ === 0) v8.setFlagsFromString(`--heap-growing-percent=${LATE_HEAP_GROWING_PERCENT}`);
+  let restored = false;
+  return () => {
+    if (restored) return;
+    restored = true;
+    if (--bounded === 0) v8.setFlagsFromString('--heap-growing-percent=0');
+  };
 }
+
+/** How many phases have bounded the heap's growth and not yet restored it. */
+let bounded = 0;
 
 /**
  * A phase of the scan has ended and its working data is garbage: collect if the heap is large

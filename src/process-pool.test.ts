@@ -19,7 +19,7 @@ async function drain() {
       continue;
     }
     await new Promise((r) => setTimeout(r, t.delay || 0));
-    await send({ id: m.id, result: { pid: process.pid, n: t.n * 2, table: new Int32Array([t.n, -1]), missing: undefined } });
+    await send({ id: m.id, result: { pid: process.pid, n: t.n * 2, table: new Int32Array([t.n, -1]), missing: undefined, env: process.env.GPLCHECK_POOL_TEST, argv: process.execArgv } });
   }
   busy = false;
 }
@@ -48,6 +48,8 @@ interface Task {
   delay?: number;
 }
 interface Result {
+  env?: string;
+  argv: string[];
   pid: number;
   n: number;
   table: Int32Array;
@@ -72,6 +74,17 @@ test('runs every task in at most `size` processes, with V8 serialisation both wa
     expect(Object.prototype.toString.call(results[5].table)).toBe('[object Int32Array]'); // (another realm's Int32Array under jest)
     expect([...results[5].table]).toEqual([5, -1]);
     expect('missing' in results[5]).toBe(true);
+  } finally {
+    await pool.destroy();
+  }
+});
+
+test('the processes get the node options and environment given', async () => {
+  const pool = new ProcessPool<Task, Result>(file, 1, ['--max-semi-space-size=4'], { GPLCHECK_POOL_TEST: 'yes' });
+  try {
+    const r = await pool.run({ n: 1 });
+    expect(r.env).toBe('yes');
+    expect(r.argv).toContain('--max-semi-space-size=4');
   } finally {
     await pool.destroy();
   }

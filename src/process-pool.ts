@@ -42,6 +42,10 @@ export class ProcessPool<T, R> {
   constructor(
     private readonly file: string,
     private readonly size: number,
+    /** Node options for the processes, after this process's own (inspector options left out). */
+    private readonly nodeOptions: string[] = [],
+    /** Variables added to this process's environment for them. */
+    private readonly env: Record<string, string> = {},
   ) {}
 
   /** Runs `task` in a process of the pool. Rejects if the process fails or exits meanwhile. */
@@ -90,7 +94,8 @@ export class ProcessPool<T, R> {
       serialization: 'advanced',
       // the report may go to stdout: a process of the pool writes to stderr only
       stdio: ['ignore', 2, 2, 'ipc'],
-      execArgv: process.execArgv.filter((a) => !a.startsWith('--inspect')),
+      execArgv: [...process.execArgv.filter((a) => !a.startsWith('--inspect')), ...this.nodeOptions],
+      env: { ...process.env, ...this.env },
     });
     const member: Member<T, R> = { child, running: [], gone: false };
     this.members.push(member);

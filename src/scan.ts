@@ -19,7 +19,7 @@ import { isUnder, type LoadedConfig } from './config';
 import { needingSites, type EvidenceLevel } from './evidence';
 import { Interner } from './intern';
 import { ProcessPool } from './process-pool';
-import { boundHeapGrowth, phaseEnded } from './memory';
+import { boundHeapGrowth, PHASE_COLLECT_AFTER_MS, phaseEnded } from './memory';
 import { attachProvenance, provenanceReport, type ProvenanceScanOptions } from '../kernel-symbols/provenance';
 
 export interface ScanOptions {
@@ -82,6 +82,16 @@ export function shardOf(p: string, count: number): number {
   return (h % count) + 1;
 }
 
+/**
+ * An analysis process holds one batch of files at a time, yet V8 would let its young
+ * generation grow to 48 MB, and the C library's allocator would keep an arena for each thread
+ * and memory freed at the top of it up to the largest block seen. With semi-spaces of 4 MB,
+ * one arena and freed memory above 128 KB given back, a process scanning drivers/gpu peaked at
+ * 128 instead of 200 MB, for about 5% more time.
+ */
+const ANALYSIS_NODE_OPTIONS: string[] = ['--max-semi-space-size=4'];
+const ANALYSIS_ENV: Record<string, string> = { MALLOC_ARENA_MAX: '1', MALLOC_TRIM_THRESHOLD_: '131072' };
+
 /** The compiled entry point of the analysis processes (under ts-jest, the built one). */
 function workerFile(): string | undefined {
   const here = path.join(__dirname, 'worker-process.js');
@@ -142,7 +152,7 @@ async function runBatches(
     }
     return out;
   }
-  const pool = new ProcessPool<BatchTask, BatchResult>(file, jobs);
+  const pool = new ProcessPool<BatchTask, BatchResult>(file, jobs, ANALYSIS_NODE_OPTIONS, ANALYSIS_ENV);
   try {
     const pending = tasks.map((t) =>
       t.heavy
@@ -163,6 +173,7 @@ async function runBatches(
 
 /** Discovery and analysis: per-file facts, no linking. */
 export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rules'>): Promise<AnalysisOutput> {
+  const started = Date.now();
   const found = discover(inputs, { cwd: options.cwd, exclude: options.exclude, gitignore: options.gitignore });
   let files: DiscoveredFile[] = found.files;
   let ignored = 0;
@@ -210,7 +221,20 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
       tasks.push({ task: { files: batch, ...(cache ? { cache } : {}), limits, evidence }, heavy });
     }
   }
-  const results = [...early, ...(await runBatches(tasks, jobs, interner, options.onProgress))];
+  // Once analysis has run long enough to call the scan a long one, the facts taken in bound
+  // the heap's growth (src/memory.ts): a tree's facts left 250 MB of heap unused behind them.
+  let restoreHeapGrowth: (() => void) | undefined;
+  const onBatch = (done: number, total: number): void => {
+    const elapsed = Date.now() - started;
+    if (!restoreHeapGrowth && elapsed >= PHASE_COLLECT_AFTER_MS) restoreHeapGrowth = boundHeapGrowth(elapsed);
+    options.onProgress?.(done, total);
+  };
+  let results: BatchResult[];
+  try {
+    results = [...early, ...(await runBatches(tasks, jobs, interner, onBatch))];
+  } finally {
+    restoreHeapGrowth?.();
+  }
   const facts: FileFacts[] = [];
   const errors: ReadError[] = [...found.errors];
   const stats = { files: files.length, bytes: 0, analysed: 0, skipped: 0, excluded: found.excluded + ignored, cacheHits: 0 };
