@@ -83,8 +83,10 @@ export class ProcessPool<T, R> {
       if (!target) return;
       const job = this.queue.shift()!;
       target.running.push(job);
-      target.child.send({ id: job.id, task: job.task }, (e) => {
-        if (e) this.fail(target!, e);
+      const member = target;
+      member.child.send({ id: job.id, task: job.task }, (e) => {
+        // the process is going away: its exit fails the job it worked on and requeues the rest
+        if (e) this.abandon(member);
       });
     }
   }
@@ -114,13 +116,17 @@ export class ProcessPool<T, R> {
     return member;
   }
 
+  /** Takes no more jobs to the process, and ends it if it has not ended. */
+  private abandon(member: Member<T, R>): void {
+    if (member.gone) return;
+    member.gone = true;
+    if (member.child.exitCode === null && member.child.signalCode === null) member.child.kill();
+  }
+
   /** A process failed: the job it worked on fails with it; the job it had waiting goes back to
    *  the front of the queue, for another process (or a new one). */
   private fail(member: Member<T, R>, e: Error): void {
-    if (!member.gone) {
-      member.gone = true;
-      if (member.child.exitCode === null && member.child.signalCode === null) member.child.kill();
-    }
+    this.abandon(member);
     const [current, ...waiting] = member.running.splice(0);
     current?.reject(e);
     this.queue.unshift(...waiting);
