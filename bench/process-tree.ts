@@ -2,8 +2,9 @@
  * Runs a command and measures the peak resident memory of the process and every process it
  * starts, together: the scan analyses C sources in child processes (src/process-pool.ts), whose
  * memory a process's own peak RSS does not include. The tree's RSS is sampled from /proc every
- * 20 ms (Linux only); a peak shorter than that between two samples can be missed, so the figure
- * reported is the larger of the sampled peak and the command's own exact peak.
+ * 20 ms (Linux only); a peak shorter than that between two samples can be missed, so
+ * bench/linux-tree.ts reports the larger of the sampled peak and the scan's own exact peak.
+ *   node dist/bench/process-tree.js dist/bench/scan-child.js DIR [--jobs N] [--cache DIR]
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
@@ -71,4 +72,16 @@ export function runMeasured(args: string[]): Promise<Measured> {
       else resolve({ stdout, peakTreeMB: peak / 1e6 });
     });
   });
+}
+
+if (require.main === module) {
+  // node dist/bench/process-tree.js SCRIPT ARGS...: runs `node SCRIPT ARGS...`, prints its
+  // output and the peak RSS of its process tree
+  runMeasured(process.argv.slice(2)).then(
+    (r) => console.log(`${r.stdout.trim()}\npeak RSS of the process tree: ${r.peakTreeMB.toFixed(0)} MB`),
+    (e: Error) => {
+      console.error(e.message);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -13,7 +13,7 @@ test('facts copied across threads keep their content; repeated strings are store
   let strings = 0;
   for (const rel of files) {
     const original = analyzeC(rel, fs.readFileSync(path.join(REPO, rel)));
-    const copy = structuredClone(original); // what a worker thread hands over
+    const copy = structuredClone(original); // what an analysis process hands over
     const shared = interner.facts(copy) as CFileFacts;
     expect(shared).toEqual(original);
     expect(JSON.stringify(shared)).toBe(JSON.stringify(original));

@@ -48,7 +48,7 @@ const heads = (cache: string) =>
 
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gplcheck-results-'));
-  if (!fs.existsSync(path.join(REPO, 'dist/src/worker.js'))) throw new Error('run `npm run build` first: worker threads load dist/src/worker.js');
+  if (!fs.existsSync(path.join(REPO, 'dist/src/worker-process.js'))) throw new Error('run `npm run build` first: analysis processes run dist/src/worker-process.js');
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -78,7 +78,7 @@ describe('result cache', () => {
     // plain data to every reader: deep equality and JSON as the computed result
     expect(JSON.parse(JSON.stringify({ ...warm.result, stats: {} }))).toEqual(JSON.parse(JSON.stringify({ ...plain.result, stats: {} })));
     expect(warm.facts).toEqual(plain.facts);
-    // with worker threads too
+    // with analysis processes too
     const two = await scan(['.'], opts({ jobs: 2 }));
     expect(fromCache(two.result)).toBe(true);
     expect(render(two.result)).toBe(render(cold));

@@ -22,7 +22,7 @@ const run = (o: Partial<ScanOptions>) => scan(INPUTS, { db, cwd: REPO, now, comm
 let tmp: string;
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gplcheck-scale-'));
-  if (!fs.existsSync(path.join(REPO, 'dist/src/worker.js'))) throw new Error('run `npm run build` first: worker threads load dist/src/worker.js');
+  if (!fs.existsSync(path.join(REPO, 'dist/src/worker-process.js'))) throw new Error('run `npm run build` first: analysis processes run dist/src/worker-process.js');
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -53,7 +53,7 @@ describe('facts cache', () => {
     expect(warm.facts).toEqual(cold.facts);
   });
 
-  test('with worker threads, hits are served before the pool and give the same facts and stats', async () => {
+  test('with analysis processes, hits are served before the pool and give the same facts and stats', async () => {
     const dir = copy();
     const cache = path.join(tmp, 'cache-w');
     const cold = await analyze([dir], { db, jobs: 2, cache });
