@@ -87,6 +87,19 @@ export class NameTable {
   }
 }
 
+/** The rows of a table as objects, built anew: a row flagged odd is a copy of the object kept for
+ *  it in `odd`; `make` builds any other from the row at `d[b]`, with its flags (at `flagsAt`). */
+function rows<T>(d: Int32Array, stride: number, flagsAt: number, oddFlag: number, odd: Map<number, T> | undefined, make: (d: Int32Array, b: number, flags: number) => T): T[] {
+  const n = d.length / stride;
+  const out: T[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const b = i * stride;
+    const flags = d[b + flagsAt];
+    out[i] = flags & oddFlag ? structuredClone(odd!.get(i)!) : make(d, b, flags);
+  }
+  return out;
+}
+
 export class CodeTable {
   /** Every entry: the calls first, then the address-taken uses. */
   readonly count: number;
@@ -120,22 +133,12 @@ export class CodeTable {
 
   /** The file's functions (`CFileFacts.functions`), built anew. */
   functions(): CFunction[] {
-    const n = this.fns.length / FN_STRIDE;
-    const out: CFunction[] = new Array(n);
-    const d = this.fns;
-    for (let i = 0; i < n; i++) {
-      const b = i * FN_STRIDE;
-      const flags = d[b + 4];
-      if (flags & FN_ODD) {
-        out[i] = structuredClone(this.oddFns!.get(i)!);
-        continue;
-      }
+    return rows(this.fns, FN_STRIDE, 4, FN_ODD, this.oddFns, (d, b, flags) => {
       const fn: CFunction = { name: this.names[d[b]], static: (flags & FN_STATIC) !== 0, location: { path: this.path, line: d[b + 1], column: d[b + 2] }, endLine: d[b + 3] };
       if (flags & FN_INLINE) fn.inline = true;
       if (flags & FN_CONDITIONAL) fn.conditional = true;
-      out[i] = fn;
-    }
-    return out;
+      return fn;
+    });
   }
 
   /** How many macros the file defines. */
@@ -150,22 +153,12 @@ export class CodeTable {
 
   /** The file's macros (`CFileFacts.macros`), built anew. */
   macros(): CMacro[] {
-    const n = this.macroData.length / MACRO_STRIDE;
-    const out: CMacro[] = new Array(n);
-    const d = this.macroData;
-    for (let i = 0; i < n; i++) {
-      const b = i * MACRO_STRIDE;
-      const flags = d[b + 3];
-      if (flags & MACRO_ODD) {
-        out[i] = structuredClone(this.oddMacros!.get(i)!);
-        continue;
-      }
+    return rows(this.macroData, MACRO_STRIDE, 3, MACRO_ODD, this.oddMacros, (d, b, flags) => {
       const m: CMacro = { name: this.names[d[b]], body: d[b + 4] < 0 ? '' : this.names[d[b + 4]], location: { path: this.path, line: d[b + 1], column: d[b + 2] }, calls: this.lists[d[b + 6]].slice() };
       if (d[b + 5] >= 0) m.params = this.lists[d[b + 5]].slice();
       if (flags & MACRO_CONDITIONAL) m.conditional = true;
-      out[i] = m;
-    }
-    return out;
+      return m;
+    });
   }
 
   /** The name entry `i` calls or uses. */
