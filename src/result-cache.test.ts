@@ -1,4 +1,5 @@
 /** The result cache: a warm scan returns exactly the cold result; every change is a miss. */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -6,7 +7,7 @@ import { loadDatabase } from '../kernel-symbols';
 import { REPORTERS } from '../reports';
 import type { ScanResult } from '../reports/types';
 import { loadConfig } from './config';
-import { RACY_NS, ResultCacheError, unstableReason } from './result-cache';
+import { LineWriter, RACY_NS, ResultCacheError, unstableReason } from './result-cache';
 import { scan, type ScanOptions } from './scan';
 import { TOOL } from './version';
 
@@ -238,6 +239,59 @@ describe('damaged, racy and unstable entries', () => {
       expect(unitLines).toEqual(s.cold.units.map((u) => JSON.stringify(u[name])));
     }
     expect(s.cold.units.some((u) => u.imports.length > 1)).toBe(true);
+    // the head, written piece by piece, is JSON.stringify's text of itself
+    const head = fs.readFileSync(s.head, 'utf8');
+    expect(head).toBe(JSON.stringify(JSON.parse(head)));
+    expect(JSON.parse(head).result.findings.length).toBeGreaterThan(0);
+  });
+
+  test('the piecewise writer gives JSON.stringify\'s text at every depth, in pieces smaller than the whole', () => {
+    class Point {
+      constructor(
+        readonly x: number,
+        readonly y?: number,
+      ) {}
+    }
+    const value = {
+      a: [1, 'two', null, undefined, () => 3, Symbol('s'), [[], {}], { u: undefined, f: () => 1, n: -0, e: 1e21 }],
+      date: new Date(0),
+      toJ: { toJSON: (k: string) => `key:${k}` },
+      list: [{ toJSON: (k: string) => ({ at: k, inner: { toJSON: (j: string) => [j] } }) }, { toJSON: () => undefined }],
+      gone: { toJSON: () => undefined },
+      point: new Point(1),
+      nested: { deep: { deeper: [{ deepest: '\u2028"\\' }] } },
+      empty: [],
+      skipped: undefined,
+    };
+    const file = path.join(tmp, 'pieces.json');
+    for (let depth = 0; depth <= 5; depth++) {
+      const fd = fs.openSync(file, 'w');
+      const w = new LineWriter(fd);
+      const pieces: string[] = [];
+      const piece = w.piece.bind(w);
+      w.piece = (t: string) => {
+        pieces.push(t);
+        piece(t);
+      };
+      w.json(value, depth);
+      w.json([undefined, 1], depth);
+      w.flush();
+      fs.closeSync(fd);
+      expect(fs.readFileSync(file, 'utf8')).toBe(JSON.stringify(value) + JSON.stringify([undefined, 1]));
+      if (depth > 1) expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(JSON.stringify(value).length / 2);
+    }
+    // pieces larger than the writer's buffer, and pieces that fill it up to its last bytes
+    const big = ['é'.repeat(400_000), 'x'.repeat(349_524), '€'.repeat(174_762), ...Array.from({ length: 3000 }, (_, i) => 'ü'.repeat(i))];
+    const fd = fs.openSync(file, 'w');
+    const w = new LineWriter(fd);
+    w.json(big, 1);
+    w.endLine();
+    w.flush();
+    fs.closeSync(fd);
+    const expected = Buffer.from(JSON.stringify(big) + '\n', 'utf8');
+    expect(fs.readFileSync(file).equals(expected)).toBe(true);
+    expect(w.size).toBe(expected.length);
+    expect(w.hash.digest('hex')).toBe(createHash('sha256').update(expected).digest('hex'));
   });
 
   test('a part changed in place (same size) is refused when read, and the entry removed', async () => {
@@ -269,6 +323,31 @@ describe('damaged, racy and unstable entries', () => {
     const r = (await scan(['.'], opts)).result;
     expect(fromCache(r)).toBe(false);
     expect(heads(cache)).toHaveLength(1); // the old entry, nothing new
+  });
+
+  test('a file changed while the scan reads the tree keeps the result out; the next scan reads it anew', async () => {
+    const dir = tree();
+    const cache = path.join(tmp, 'cache-during');
+    await settle();
+    const header = path.join(dir, 'src/gpl_shim/gpl_shim.h');
+    let changed = false;
+    const opts: ScanOptions = { db, cwd: dir, now, jobs: 1, cache, needFacts: false };
+    const during = await scan(['.'], {
+      ...opts,
+      onProgress: () => {
+        if (changed) return;
+        changed = true;
+        fs.appendFileSync(header, '\n');
+      },
+    });
+    expect(changed).toBe(true);
+    expect(heads(cache)).toEqual([]);
+    await settle();
+    const next = (await scan(['.'], opts)).result;
+    expect(fromCache(next)).toBe(false);
+    expect(heads(cache)).toHaveLength(1);
+    expect(render(next)).toBe(render((await scan(['.'], { ...opts, cache: false })).result));
+    expect(during.result.units.length).toBe(next.units.length);
   });
 
   test('shards and provenance scans are not stored; old entries of the same inputs are pruned', async () => {

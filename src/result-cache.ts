@@ -37,6 +37,7 @@ import { discover, type Discovery } from './discover';
 import { resolveLimits } from './analyze';
 import type { ScanOptions } from './scan';
 import { TOOL } from './version';
+import { phaseEnded } from './memory';
 import { shippedDataDir, userDataDir } from '../kernel-symbols/database';
 
 export const RESULT_CACHE_FORMAT = 1;
@@ -210,10 +211,23 @@ interface Head {
 
 const PLACEHOLDER = 0;
 
+/** An object JSON.stringify writes as its own enumerable properties (toJSON applied). */
+function isPlain(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as object | null;
+  return proto === Object.prototype || proto === null;
+}
+
+/** What JSON.stringify writes for `value` as the property `key`: its toJSON(key), if it has one. */
+function toJSON(value: unknown, key: string): unknown {
+  const f = value !== null && typeof value === 'object' ? (value as { toJSON?: unknown }).toJSON : undefined;
+  return typeof f === 'function' ? (f as (k: string) => unknown).call(value, key) : value;
+}
+
 /** Writes lines to a new file in large chunks, hashing what it writes. */
-class LineWriter {
-  private chunk: string[] = [];
-  private chunkLength = 0;
+export class LineWriter {
+  /** Encoded text not yet written: the first `pending` bytes of `buf`. */
+  private readonly buf = Buffer.allocUnsafeSlow(1 << 20);
+  private pending = 0;
   readonly hash: Hash = createHash('sha256');
   size = 0;
   lines = 0;
@@ -222,27 +236,64 @@ class LineWriter {
     this.piece(text);
     this.endLine();
   }
-  /** Part of a line, for a line too large to build as one string first. */
+  /** Part of a line, for a line too large to build as one string first. Encoded straight into
+   *  one reused buffer: joining pieces into large strings made garbage as large as the file. */
   piece(text: string): void {
-    this.chunk.push(text);
-    this.chunkLength += text.length;
-    if (this.chunkLength > 1 << 20) this.flush();
+    // UTF-8 takes at most 3 bytes for each UTF-16 code unit
+    if (this.pending + text.length * 3 > this.buf.length) {
+      this.flush();
+      if (text.length * 3 > this.buf.length) {
+        this.out(Buffer.from(text, 'utf8'));
+        return;
+      }
+    }
+    this.pending += this.buf.write(text, this.pending, 'utf8');
   }
-  /** JSON.stringify(items), item by item (an import's sites are built as it is written). */
-  array(items: readonly unknown[]): void {
-    this.piece('[');
-    for (let i = 0; i < items.length; i++) this.piece((i ? ',' : '') + (JSON.stringify(items[i]) ?? 'null'));
-    this.piece(']');
+  /**
+   * JSON.stringify(value), written piece by piece through `depth` levels of arrays and plain
+   * objects (an import's sites are built as it is written; a tree's result is tens of
+   * megabytes as one string, twice that while it is being built).
+   */
+  json(value: unknown, depth: number): void {
+    this.value(toJSON(value, ''), depth);
+  }
+  /** `value` with its toJSON already applied. */
+  private value(value: unknown, depth: number): void {
+    if (depth <= 0 || value === null || typeof value !== 'object' || !(Array.isArray(value) || isPlain(value))) {
+      this.piece(JSON.stringify(value) ?? 'null');
+      return;
+    }
+    if (Array.isArray(value)) {
+      this.piece('[');
+      for (let i = 0; i < value.length; i++) {
+        if (i) this.piece(',');
+        this.value(toJSON(value[i], String(i)), depth - 1);
+      }
+      this.piece(']');
+      return;
+    }
+    this.piece('{');
+    let first = true;
+    for (const k of Object.keys(value)) {
+      const v = toJSON((value as Record<string, unknown>)[k], k);
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+      this.piece(`${first ? '' : ','}${JSON.stringify(k)}:`);
+      first = false;
+      this.value(v, depth - 1);
+    }
+    this.piece('}');
   }
   endLine(): void {
     this.piece('\n');
     this.lines++;
   }
   flush(): void {
-    if (!this.chunk.length) return;
-    const buf = Buffer.from(this.chunk.join(''), 'utf8');
-    this.chunk = [];
-    this.chunkLength = 0;
+    if (this.pending === 0) return;
+    const n = this.pending;
+    this.pending = 0;
+    this.out(this.buf.subarray(0, n));
+  }
+  private out(buf: Buffer): void {
     this.hash.update(buf);
     let off = 0;
     while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off);
@@ -382,8 +433,8 @@ export class ResultCache {
     try {
       fs.mkdirSync(dir, { recursive: true });
       const parts: Record<string, PartRef> = {};
-      const writePart = (name: string, fill: (w: LineWriter) => void) => {
-        const tmp = tmpName(path.join(dir, `${key}.${name}`));
+      /** Writes a file through a temporary one; `target` names it from what was written. */
+      const write = (tmp: string, fill: (w: LineWriter) => void, target: (w: LineWriter) => string): LineWriter => {
         const fd = fs.openSync(tmp, 'w');
         written.push(tmp);
         const w = new LineWriter(fd);
@@ -393,17 +444,26 @@ export class ResultCache {
         } finally {
           fs.closeSync(fd);
         }
-        const sha256 = w.hash.digest('hex');
-        const file = `${key}.${name}.${sha256.slice(0, 16)}.ndjson`;
-        fs.renameSync(tmp, path.join(dir, file));
-        written.push(path.join(dir, file));
+        const file = target(w);
+        fs.renameSync(tmp, file);
+        written.push(file);
+        return w;
+      };
+      const writePart = (name: string, fill: (w: LineWriter) => void) => {
+        let sha256 = '';
+        let file = '';
+        const w = write(tmpName(path.join(dir, `${key}.${name}`)), fill, (w) => {
+          sha256 = w.hash.digest('hex');
+          file = `${key}.${name}.${sha256.slice(0, 16)}.ndjson`;
+          return path.join(dir, file);
+        });
         parts[name] = { file, size: w.size, sha256, lines: w.lines };
       };
       const units = result.units.map((u) => ({ ...u }));
       for (const name of UNIT_PARTS) {
         writePart(name, (w) => {
           for (const u of result.units) {
-            w.array(u[name]);
+            w.json(u[name], 1);
             w.endLine();
           }
         });
@@ -415,25 +475,17 @@ export class ResultCache {
         writePart('graph', (w) => {
           // JSON.stringify([k, v]), an array value written item by item: the function-level
           // edges and includes of a kernel tree are hundreds of megabytes as one string
-          for (const [k, v] of Object.entries(graph)) {
-            if (!Array.isArray(v)) {
-              w.line(JSON.stringify([k, v]));
-              continue;
-            }
-            w.piece(`[${JSON.stringify(k)},`);
-            w.array(v);
-            w.piece(']');
+          for (const entry of Object.entries(graph)) {
+            w.json(entry, 2);
             w.endLine();
           }
         });
         (stripped as unknown as Record<string, unknown>).graph = PLACEHOLDER;
       }
       const head: Head = { format: 'gplcheck-result-cache', formatVersion: RESULT_CACHE_FORMAT, key, parts, result: stripped };
+      // JSON.stringify(head) down to each unit, finding and warning (a tree's head is ~50 MB)
       const file = this.headFile(slot, key);
-      const tmp = tmpName(file);
-      written.push(tmp);
-      fs.writeFileSync(tmp, JSON.stringify(head));
-      fs.renameSync(tmp, file);
+      write(tmpName(file), (w) => w.json(head, 4), () => file);
       this.prune(dir, key);
       return true;
     } catch {
@@ -513,11 +565,14 @@ export interface ResultCacheScan {
 const NOT_IN_KEY = new Set(['db', 'command', 'now', 'onProgress', 'jobs', 'cache', 'needFacts', 'shard', 'provenance', 'cwd', 'gitignore', 'limits']);
 
 /**
- * The result cache as one scan uses it: `lookup()` before the scan, `store()` after it.
+ * The result cache as one scan uses it: `lookup()` before the scan, `filesRead()` when it has
+ * read every file, `store()` after it.
  * Undefined when the scan has no cache directory, is one shard of several, or matches sources
  * against provenance indices (their content is not in the key).
  */
-export function openResultCache(scan: ResultCacheScan): { lookup(): ScanResult | undefined; store(result: ScanResult): boolean } | undefined {
+export function openResultCache(
+  scan: ResultCacheScan,
+): { lookup(): ScanResult | undefined; filesRead(): void; store(result: ScanResult): boolean } | undefined {
   const { inputs, options } = scan;
   if (typeof options.cache !== 'string' || options.shard || options.provenance) return undefined;
   const cache = new ResultCache(options.cache);
@@ -540,6 +595,7 @@ export function openResultCache(scan: ResultCacheScan): { lookup(): ScanResult |
     return { fp, ...resultKeys(settings, fp) };
   };
   let before: ReturnType<typeof keys> | undefined;
+  let after: ReturnType<typeof keys> | undefined;
   return {
     lookup() {
       try {
@@ -549,13 +605,24 @@ export function openResultCache(scan: ResultCacheScan): { lookup(): ScanResult |
         return undefined;
       }
     },
+    filesRead() {
+      try {
+        after = keys();
+      } catch {
+        after = undefined;
+      }
+    },
     store(result) {
       try {
         if (!before || before.fp.unstable || unstableReason(result)) return false;
         // Files changed since the lookup, or so shortly before the scan that a later change
-        // could leave their stat data as it is, keep the result out.
-        const after = keys();
-        if (after.key !== before.key || after.fp.newestNs > scan.startNs - RACY_NS) return false;
+        // could leave their stat data as it is, keep the result out. A change after the last
+        // read is a change of the next scan's key, so the files are looked at once all are
+        // read (filesRead), while the heap is still small, or else now.
+        const now = after ?? keys();
+        if (now.key !== before.key || now.fp.newestNs > scan.startNs - RACY_NS) return false;
+        // in a long scan, collect what the graph left before the write adds its own garbage
+        phaseEnded(Date.now() - Number(scan.startNs / 1_000_000n));
         return cache.put(before.slot, before.key, result);
       } catch {
         return false;

@@ -356,20 +356,21 @@ export async function scan(inputs: string[], options: ScanOptions): Promise<Scan
     return out;
   }
   const analysis = await analyze(inputs, options);
-  const out = finish(inputs, analysis, options, Date.now() - t0);
-  if (options.shard) {
-    out.result.shard = { ...options.shard, evidence: options.evidence ?? 'boundary', facts: out.facts, errors: analysis.errors, stats: analysis.stats };
-  }
-  if (results) {
-    // writing the result builds every import's sites once more, as garbage
-    const restoreHeapGrowth = boundHeapGrowth(Date.now() - t0);
-    try {
-      results.store(out.result);
-    } finally {
-      restoreHeapGrowth();
+  results?.filesRead();
+  // one bound from linking to the end of the result's write (finish sets its own as well, for
+  // merges): between the two, V8 would go back to its own growth just as the write begins
+  const restoreHeapGrowth = boundHeapGrowth(Date.now() - t0);
+  try {
+    const out = finish(inputs, analysis, options, Date.now() - t0);
+    if (options.shard) {
+      out.result.shard = { ...options.shard, evidence: options.evidence ?? 'boundary', facts: out.facts, errors: analysis.errors, stats: analysis.stats };
     }
+    // writing the result builds every import's sites once more, as garbage
+    results?.store(out.result);
+    return out;
+  } finally {
+    restoreHeapGrowth();
   }
-  return out;
 }
 
 export { defaultCacheDir };
