@@ -107,7 +107,7 @@ export function analyzeElf(path: string, data: Buffer, options: AnalyzeElfOption
       case 'description': description ??= value; break;
     }
   }
-  const versions = f.versions().map((v) => ({ symbol: v.symbol, crc: v.crc }));
+  const versions = f.versions(); // {symbol, crc} objects made for these facts alone
   const exports: ExportFact[] = f.kernelExports().map((e) => {
     const x: ExportFact = { symbol: e.symbol, type: e.gplOnly ? 'gpl' : 'plain', location: { path, section: e.section, offset: e.offset } };
     if (e.namespace) x.namespace = e.namespace;
@@ -120,9 +120,10 @@ export function analyzeElf(path: string, data: Buffer, options: AnalyzeElfOption
   const functions: ElfFunction[] = [];
   const imports: ElfImport[] = [];
   const internalRefs: ElfInternalRef[] = [];
-  const perSection = new Map<number, FunctionEntry[]>();
+  /** The section index of each of `functions`. */
+  const sectionOf: number[] = [];
   // guard: a damaged part becomes a warning; nothing but an ElfError leaves analyzeElf.
-  if (st) f.guard(() => collectFunctions(f, st, functions, perSection), undefined);
+  if (st) f.guard(() => collectFunctions(f, st, functions, sectionOf), undefined);
 
   // ---- kind of unit
   const hasDynamic = f.sections.some((s) => s.type === SHT_DYNAMIC) || f.segments.some((p) => p.type === PT_DYNAMIC);
@@ -136,7 +137,16 @@ export function analyzeElf(path: string, data: Buffer, options: AnalyzeElfOption
   const wantSites = typeof options.sites === 'function' ? options.sites({ licenses, unitKind }) : options.sites !== false;
   // "Which function holds this offset" is asked of reference sites only.
   const indexes = new Map<number, FunctionIndex>();
-  if (wantSites) for (const [x, list] of perSection) indexes.set(x, new FunctionIndex(list, f.sections[x].size));
+  if (wantSites) {
+    const perSection = new Map<number, FunctionEntry[]>();
+    for (let i = 0; i < functions.length; i++) {
+      const fn = functions[i];
+      let list = perSection.get(sectionOf[i]);
+      if (!list) perSection.set(sectionOf[i], (list = []));
+      list.push({ start: fn.offset, end: fn.offset + fn.size, name: fn.name });
+    }
+    for (const [x, list] of perSection) indexes.set(x, new FunctionIndex(list, f.sections[x].size));
+  }
   if (st) {
     // A linked image imports what its .dynsym leaves undefined (its .symtab may carry
     // `name@VERSION` spellings of the same symbols); an object imports from its .symtab.
@@ -181,8 +191,8 @@ interface FunctionEntry {
   name: string;
 }
 
-/** The functions of the symbol table into `out`, and by section into `perSection`. */
-function collectFunctions(f: ElfFile, st: SymbolTable, out: ElfFunction[], perSection: Map<number, FunctionEntry[]>): void {
+/** The functions of the symbol table into `out`, the index of each one's section into `sectionOf`. */
+function collectFunctions(f: ElfFile, st: SymbolTable, out: ElfFunction[], sectionOf: number[]): void {
   const isRel = f.header.type === ET_REL;
   for (let i = 1; i < st.count; i++) {
     if ((st.info[i] & 15) !== STT_FUNC) continue;
@@ -196,9 +206,7 @@ function collectFunctions(f: ElfFile, st: SymbolTable, out: ElfFunction[], perSe
     const size = st.size[i];
     const global = st.info[i] >> 4 !== STB_LOCAL;
     out.push({ name, section: sec.name, offset: start, size, global });
-    let list = perSection.get(x);
-    if (!list) perSection.set(x, (list = []));
-    list.push({ start, end: start + size, name });
+    sectionOf.push(x);
   }
 }
 
