@@ -64,7 +64,8 @@ export async function run(dirs: string[] = defaultDirs(), threads = os.available
   let errors = 0;
   let warnings = 0;
   let calls = 0;
-  let peakRss = process.memoryUsage().rss;
+  const startRss = process.memoryUsage().rss; // what the benches run before in this process left
+  let peakRss = startRss;
   for (let i = 0; i < files.length; i++) {
     const [w0, c0] = now();
     if (parser.parse(texts[i].toString('utf8')).rootNode.hasError) errors++;
@@ -90,7 +91,7 @@ export async function run(dirs: string[] = defaultDirs(), threads = os.available
   await pool.close();
 
   return [
-    `c-analyzer: ${files.length} files, ${mb.toFixed(1)} MB (${dirs.join(', ')}); peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`,
+    `c-analyzer: ${files.length} files, ${mb.toFixed(1)} MB (${dirs.join(', ')}); peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB (${(startRss / 2 ** 20).toFixed(0)} MiB before it began)`,
     `c-analyzer: bare tree-sitter parse, 1 thread: ${(bare.ms / 1000).toFixed(2)} s (CPU ${(bare.cpuMs / 1000).toFixed(2)} s), ${rate(bare.ms)}; ${errors} files with ERROR nodes`,
     `c-analyzer: analyzeC, 1 thread: ${(facts.ms / 1000).toFixed(2)} s (CPU ${(facts.cpuMs / 1000).toFixed(2)} s), ${rate(facts.ms)}; ` +
       `${(facts.ms / bare.ms).toFixed(2)}x the bare parse (CPU ${(facts.cpuMs / bare.cpuMs).toFixed(2)}x; goal <= 2x); ${warnings} files with warnings, ${calls} calls`,
