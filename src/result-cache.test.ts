@@ -7,7 +7,7 @@ import { loadDatabase } from '../kernel-symbols';
 import { REPORTERS } from '../reports';
 import type { ScanResult } from '../reports/types';
 import { loadConfig } from './config';
-import { LineWriter, RACY_NS, ResultCacheError, unstableReason } from './result-cache';
+import { LineWriter, RACY_NS, ResultCacheError, readImports, unstableReason } from './result-cache';
 import { scan, type ScanOptions } from './scan';
 import { TOOL } from './version';
 
@@ -233,16 +233,39 @@ describe('damaged, racy and unstable entries', () => {
     expect(lines).toEqual(Object.entries(s.cold.graph!).map((e) => JSON.stringify(e)));
     expect(Object.values(s.cold.graph!).some((v) => Array.isArray(v) && v.length > 1)).toBe(true);
     // and the unit parts: one line per unit, JSON.stringify of its array
-    for (const name of ['imports', 'functions'] as const) {
-      const unitLines = fs.readFileSync(s.part(name), 'utf8').split('\n');
-      expect(unitLines.pop()).toBe('');
-      expect(unitLines).toEqual(s.cold.units.map((u) => JSON.stringify(u[name])));
-    }
+    const unitLines = (name: string) => {
+      const lines = fs.readFileSync(s.part(name), 'utf8').split('\n');
+      expect(lines.pop()).toBe('');
+      return lines;
+    };
+    expect(unitLines('functions')).toEqual(s.cold.units.map((u) => JSON.stringify(u.functions)));
+    // imports: [shared sites, imports], a site shared by several imports written once
+    const imports = unitLines('imports');
+    expect(imports.map((l) => JSON.stringify(readImports(JSON.parse(l))))).toEqual(s.cold.units.map((u) => JSON.stringify(u.imports)));
+    const shared = imports.map((l) => (JSON.parse(l) as unknown[][])[0]);
+    expect(shared.some((sites) => sites.length > 0)).toBe(true);
+    shared.forEach((sites, i) => {
+      if (sites.length === 0) return;
+      // each shared site is written once, where it was written once per import before
+      for (const site of sites) expect(imports[i].split(JSON.stringify(site))).toHaveLength(2);
+      expect(imports[i].length).toBeLessThan(JSON.stringify(s.cold.units[i].imports).length);
+    });
     expect(s.cold.units.some((u) => u.imports.length > 1)).toBe(true);
     // the head, written piece by piece, is JSON.stringify's text of itself
     const head = fs.readFileSync(s.head, 'utf8');
     expect(head).toBe(JSON.stringify(JSON.parse(head)));
     expect(JSON.parse(head).result.findings.length).toBeGreaterThan(0);
+  });
+
+  test('an imports line that does not decode is refused', () => {
+    const site = { location: { path: 'm.ko', section: '.symtab' }, kind: 'data' };
+    expect(readImports([[site], [{ symbol: 'a', sites: [0] }, { symbol: 'b', sites: [0, site] }]])).toEqual([
+      { symbol: 'a', sites: [site] },
+      { symbol: 'b', sites: [site, site] },
+    ]);
+    expect(() => readImports([{ symbol: 'a' }])).toThrow('an imports line is not [shared sites, imports]');
+    expect(() => readImports([[site], [{ symbol: 'a', sites: [1] }]])).toThrow('an import names shared site 1 of 1');
+    expect(() => readImports([[site], [{ symbol: 'a' }]])).toThrow('an import has no sites');
   });
 
   test('the piecewise writer gives JSON.stringify\'s text at every depth, in pieces smaller than the whole', () => {

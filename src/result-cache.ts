@@ -33,6 +33,7 @@ import * as path from 'path';
 import type { ReadError } from '../analyzers/facts';
 import { PARSE_LIMIT_NOTE } from '../analyzers/c';
 import type { ScanResult } from '../reports/types';
+import { LAZY_SITES, type LinkedImport } from '../rules/model';
 import { discover, type Discovery } from './discover';
 import { resolveLimits } from './analyze';
 import type { ScanOptions } from './scan';
@@ -40,7 +41,7 @@ import { TOOL } from './version';
 import { phaseEnded } from './memory';
 import { shippedDataDir, userDataDir } from '../kernel-symbols/database';
 
-export const RESULT_CACHE_FORMAT = 1;
+export const RESULT_CACHE_FORMAT = 2;
 
 /** A file changed this close to the scan's start (or later) keeps its result out of the cache. */
 export const RACY_NS = 2_000_000_000n;
@@ -210,6 +211,68 @@ interface Head {
 }
 
 const PLACEHOLDER = 0;
+
+/**
+ * A unit's imports as one line, `[shared, imports]`: a site object that several of its imports
+ * share is written once, in `shared`, and an import's `sites` names it by its index there. A
+ * module read for its symbol table only has one site for all its imports (its `.symtab`): its
+ * line was mostly that site, path and all, once per import. Sites built when read (source
+ * sites) are never shared: they are built once, as the line is written, and only the binary
+ * sites among them may be shared ones.
+ */
+function writeImports(w: LineWriter, imports: readonly LinkedImport[]): void {
+  const index = new Map<object, number>();
+  const seen = new Set<object>();
+  const shared: object[] = [];
+  for (const imp of imports) {
+    if ((imp as { [LAZY_SITES]?: unknown })[LAZY_SITES] !== undefined) continue;
+    for (const site of imp.sites) {
+      if (!seen.has(site)) seen.add(site);
+      else if (!index.has(site)) index.set(site, shared.push(site) - 1);
+    }
+  }
+  w.piece('[');
+  w.json(shared, 1);
+  w.piece(',[');
+  for (let i = 0; i < imports.length; i++) {
+    if (i) w.piece(',');
+    const imp = imports[i];
+    if (shared.length === 0) {
+      w.json(imp, 0);
+      continue;
+    }
+    const sites = imp.sites; // built here, once, when they are built when read
+    const lazy = (imp as { [LAZY_SITES]?: unknown })[LAZY_SITES] !== undefined;
+    if (!lazy && !sites.some((site) => index.has(site))) {
+      w.json(imp, 0);
+      continue;
+    }
+    // its own properties in their order, `sites` in its place with indexes for shared sites
+    const copy: Record<string, unknown> = {};
+    for (const k of Object.keys(imp)) copy[k] = k === 'sites' ? sites.map((site) => index.get(site) ?? site) : imp[k as keyof LinkedImport];
+    w.json(copy, 0);
+  }
+  w.piece(']]');
+}
+
+/** The imports of a line writeImports wrote, each shared site in its places. */
+export function readImports(line: unknown): unknown[] {
+  if (!Array.isArray(line) || line.length !== 2 || !Array.isArray(line[0]) || !Array.isArray(line[1])) throw new Error('an imports line is not [shared sites, imports]');
+  const [shared, imports] = line as [unknown[], { sites?: unknown }[]];
+  if (shared.length === 0) return imports;
+  for (const imp of imports) {
+    const sites = imp.sites;
+    if (!Array.isArray(sites)) throw new Error('an import has no sites');
+    for (let j = 0; j < sites.length; j++) {
+      const k: unknown = sites[j];
+      if (typeof k !== 'number') continue;
+      const site = shared[k];
+      if (typeof site !== 'object' || site === null) throw new Error(`an import names shared site ${k} of ${shared.length}`);
+      sites[j] = site;
+    }
+  }
+  return imports;
+}
 
 /** An object JSON.stringify writes as its own enumerable properties (toJSON applied). */
 function isPlain(value: object): boolean {
@@ -397,7 +460,8 @@ export class ResultCache {
         lines = [];
         let start = 0;
         for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, start)) {
-          lines.push(JSON.parse(buf.toString('utf8', start, i)));
+          const line: unknown = JSON.parse(buf.toString('utf8', start, i));
+          lines.push(name === 'imports' ? readImports(line) : line);
           start = i + 1;
         }
         if (lines.length !== ref.lines) throw new ResultCacheError(p, `damaged result cache entry (${lines.length} lines, its head says ${ref.lines}); it has been removed: scan again`);
@@ -463,7 +527,8 @@ export class ResultCache {
       for (const name of UNIT_PARTS) {
         writePart(name, (w) => {
           for (const u of result.units) {
-            w.json(u[name], 1);
+            if (name === 'imports') writeImports(w, u.imports);
+            else w.json(u[name], 1);
             w.endLine();
           }
         });
