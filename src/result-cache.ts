@@ -15,7 +15,8 @@
  * rather than of the content (permission denied, a file that vanished).
  *
  * An entry is a head (the result without its heavy parts) and part files (`units[].imports`,
- * `units[].functions` and `graph`), one JSON line per unit or per graph field, named by their
+ * `units[].functions` and `graph`), one JSON line per unit or per graph field (a unit's imports
+ * with the sites they share written once: writeImports), named by their
  * sha256. A hit returns the head with the parts attached as enumerable accessors: JSON and
  * every report see plain data, and a report that never looks at imports never parses them.
  * Files are written atomically (temporary file, then rename), the head last, so that its
@@ -295,10 +296,6 @@ export class LineWriter {
   size = 0;
   lines = 0;
   constructor(private readonly fd: number) {}
-  line(text: string): void {
-    this.piece(text);
-    this.endLine();
-  }
   /** Part of a line, for a line too large to build as one string first. Encoded straight into
    *  one reused buffer: joining pieces into large strings made garbage as large as the file. */
   piece(text: string): void {
