@@ -668,6 +668,7 @@ export function openResultCache(
       }
     },
     filesRead() {
+      if (!before || before.fp.unstable) return; // nothing will be stored: no second look
       try {
         after = keys();
       } catch {
