@@ -105,15 +105,19 @@ const rule: Rule = {
     for (const unit of model.units) {
       if (!isKernelSide(unit)) continue;
       const gplMatters = unit.licenses.length > 0 && !unit.gplCompatible;
+      if (!gplMatters && unit.evidence === 'binary') continue; // no name of its own sources: nothing to say (below)
       const seen = new Set<string>();
       for (const imp of unit.imports) {
         if (imp.providerKind !== 'kernel') continue;
         const name = imp.via ? imp.via[0] : imp.symbol;
         if (seen.has(name)) continue;
         seen.add(name);
+        const direct = !imp.via && imp.evidence !== 'binary';
+        // A GPL-compatible unit is told only of names it calls itself that are gone (below);
+        // most of a GPL module's imports are not that, and are not looked up in every version.
+        if (!gplMatters && !direct) continue;
         const nowStatus = imp.via ? statusIn(name, now).status : imp.exportType === 'plain' ? 'plain' : 'gpl';
         if (nowStatus !== 'plain' && nowStatus !== 'inline-plain') continue; // GPL-only already: gpl-only-symbol's matter
-        const direct = !imp.via && imp.evidence !== 'binary';
         for (const v of newer) {
           const s = statusIn(name, v);
           const gplNow = s.status === 'gpl' || s.status === 'inline-gpl';

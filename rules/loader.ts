@@ -56,10 +56,10 @@ export function isLoadable(unit: Unit): boolean {
   return unit.kind === 'kernel-module';
 }
 
-/** The symbols of the unit's .ko in symbol-table order, when a .ko was scanned. */
-function symbolOrder(model: LinkedModel, unit: Unit): string[] | null {
+/** The imports of the unit's .ko in symbol-table order (raw names), when a .ko was scanned. */
+function symbolOrder(model: LinkedModel, unit: Unit): readonly { symbol: string }[] | null {
   for (const f of model.facts.get(unit.id) ?? []) {
-    if (f.analyzer === 'elf' && f.unitKind === 'kernel-module') return f.imports.map((i) => i.symbol);
+    if (f.analyzer === 'elf' && f.unitKind === 'kernel-module') return f.imports;
   }
   return null;
 }
@@ -91,10 +91,17 @@ function predict(model: LinkedModel, unit: Unit): LoaderPrediction {
   const license = tags[0] ?? 'unspecified';
   const ownTaint = !loaderGplCompatible(tags);
   const order = symbolOrder(model, unit);
-  let imports = unit.imports;
-  if (order) {
-    const bySymbol = new Map(unit.imports.map((i) => [i.symbol, i]));
-    imports = order.map((s) => bySymbol.get(s)).filter((i): i is LinkedImport => !!i);
+  // Only GPL-only imports and imports from other scanned units play a part below; of a module's
+  // imports they are the few, so the rest are never put in symbol-table order.
+  const mayMatter = (i: LinkedImport) => i.exportType === 'gpl' || (i.providerKind === 'scanned' && !!i.provider && i.provider !== unit.id);
+  let imports = unit.imports.filter(mayMatter);
+  if (order && imports.length) {
+    const bySymbol = new Map(imports.map((i) => [i.symbol, i]));
+    imports = [];
+    for (const { symbol } of order) {
+      const i = bySymbol.get(symbol);
+      if (i) imports.push(i);
+    }
   }
   const gplOnly = imports.filter((i) => i.exportType === 'gpl');
   const fromProprietary = imports

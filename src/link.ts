@@ -297,10 +297,11 @@ function addElf(d: Draft, f: ElfFileFacts): void {
   d.exports.push(...f.exports);
   for (const fn of f.functions) d.functions.add(fn.name);
   // An import without sites (a module named by its symbol table only) is evidenced by the
-  // symbol table; one such site object serves every import of the file.
-  let symtab: ReferenceSite | undefined;
+  // symbol table; one such list of one site serves every import of the file (binary sites are
+  // assigned, never pushed to).
+  let symtab: ReferenceSite[] | undefined;
   for (const imp of f.imports) {
-    const sites = imp.sites.length ? imp.sites : [(symtab ??= { location: { path: f.path, section: '.symtab' }, kind: 'data' })];
+    const sites = imp.sites.length ? imp.sites : (symtab ??= [{ location: { path: f.path, section: '.symtab' }, kind: 'data' }]);
     const r = d.refs.get(imp.symbol);
     if (!r) d.refs.set(imp.symbol, { source: NO_SOURCE, binary: sites });
     else if (r.binary.length === 0) r.binary = sites;
@@ -600,24 +601,24 @@ export function link(allFacts: FileFacts[], db: KernelSymbolDb, errors: ReadErro
       const r = d.refs.get(symbol)!;
       if (d.functions.has(symbol) && d.hasBinary && r.binary.length === 0) continue;
       const evidence: Evidence = r.source.length && r.binary.length ? 'both' : r.binary.length ? 'binary' : 'source';
-      const add = (exportType: LinkedImport['exportType'], namespace: string | undefined, provider: string | undefined, providerKind: LinkedImport['providerKind']): void => {
-        imports.push(new Import(symbol, exportType, namespace, provider, providerKind, evidence, r.binary, r.source, sources));
-      };
+      let imp: ImportRecord;
       if (d.kind === 'userspace') {
         // A program links against its C library and other userspace libraries, never
         // against kernel exports: the kernel is reached through system calls only.
-        add('unknown', undefined, undefined, 'unknown');
-        continue;
+        imp = new Import(symbol, 'unknown', undefined, undefined, 'unknown', evidence, r.binary, r.source, sources);
+      } else {
+        const scanned = scannedExports.get(symbol);
+        if (scanned && scanned.unit === d.id) continue; // the unit's own export: internal
+        if (scanned) {
+          imp = new Import(symbol, scanned.exp.type, scanned.exp.namespace || undefined, scanned.unit, 'scanned', evidence, r.binary, r.source, sources);
+        } else {
+          const k = db.lookup(symbol);
+          imp = k
+            ? new Import(symbol, k.type, k.namespace || undefined, k.module, 'kernel', evidence, r.binary, r.source, sources)
+            : new Import(symbol, 'unknown', undefined, undefined, 'unknown', evidence, r.binary, r.source, sources);
+        }
       }
-      const scanned = scannedExports.get(symbol);
-      if (scanned && scanned.unit !== d.id) {
-        add(scanned.exp.type, scanned.exp.namespace || undefined, scanned.unit, 'scanned');
-        continue;
-      }
-      if (scanned) continue; // the unit's own export: internal
-      const k = db.lookup(symbol);
-      if (k) add(k.type, k.namespace || undefined, k.module, 'kernel');
-      else add('unknown', undefined, undefined, 'unknown');
+      imports.push(imp);
     }
     if (via?.size) for (const imp of imports) if (via.has(imp.symbol)) imp.via = via.get(imp.symbol);
     const unit: Unit = {
