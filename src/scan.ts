@@ -14,6 +14,7 @@ import { link } from './link';
 import { KnowledgeBase } from '../kernel-symbols/history';
 import { TOOL, PACKAGE_ROOT } from './version';
 import { analyzeBatch, type BatchResult, type BatchTask } from './worker';
+import { ReadAhead } from './read-ahead';
 import { assess } from './assess';
 import { isUnder, type LoadedConfig } from './config';
 import { needingSites, type EvidenceLevel } from './evidence';
@@ -130,6 +131,7 @@ async function runBatches(
   jobs: number,
   interner: Interner,
   onProgress?: (done: number, total: number) => void,
+  readAhead?: ReadAhead,
 ): Promise<BatchResult[]> {
   const total = tasks.reduce((n, t) => n + t.task.files.length, 0);
   let done = 0;
@@ -142,37 +144,83 @@ async function runBatches(
   onProgress?.(0, total);
   const heavy = tasks.filter((t) => t.heavy).length;
   const file = jobs > 1 && heavy > 1 ? workerFile() : undefined;
-  if (!file) {
+  const light = tasks.filter((t) => !t.heavy).map((t) => t.task);
+  const ahead = readAhead && light.length >= MIN_READ_AHEAD_BATCHES ? readAhead : undefined;
+  ahead?.begin(
+    light.map((t) => t.files),
+    light[0].limits,
+  );
+  try {
+    if (!file) return (await analyzeHere(tasks, () => true, ahead, progress)) as BatchResult[]; // every task here
+    const pool = new ProcessPool<BatchTask, BatchResult>(file, jobs, ANALYSIS_NODE_OPTIONS, ANALYSIS_ENV);
+    try {
+      const pending = tasks.map((t) =>
+        t.heavy
+          ? pool.run(t.task).then(
+              (r) => progress(t, r),
+              (e: unknown) => progress(t, failedBatch(t.task, e)),
+            )
+          : undefined,
+      );
+      // binaries in this thread meanwhile, one batch after the other
+      const local = await analyzeHere(tasks, (t) => !t.heavy, ahead, progress);
+      return await Promise.all(tasks.map((_, i) => local[i] ?? pending[i]!));
+    } finally {
+      await pool.destroy();
+    }
+  } finally {
+    await readAhead?.close(); // its ring is not kept through linking
+  }
+}
+
+/** Fewer batches of binaries than this are read in this thread alone. */
+const MIN_READ_AHEAD_BATCHES = 2;
+
+/**
+ * Analyses the tasks `here` picks in this thread, one after the other, in order; undefined in
+ * the place of the others. `readAhead` was given the light tasks' files (all of them, in order):
+ * it reads them ahead of their analysis.
+ */
+async function analyzeHere(
+  tasks: { task: BatchTask; heavy: boolean }[],
+  here: (t: { heavy: boolean }) => boolean,
+  readAhead: ReadAhead | undefined,
+  progress: (t: { task: BatchTask }, r: BatchResult) => BatchResult,
+): Promise<(BatchResult | undefined)[]> {
+  let at = 0; // the next light task's place among all of them
+  const out: (BatchResult | undefined)[] = [];
+  for (let i = 0; i < tasks.length; i++) {
+    const t = tasks[i];
+    if (!here(t)) {
+      out.push(undefined);
+      continue;
+    }
+    const place = t.heavy ? -1 : at++;
+    const pre = readAhead && place >= 0 ? readAhead.take(place) : undefined;
+    const r = await analyzeBatch(t.task, pre).catch((e: unknown) => failedBatch(t.task, e));
+    if (readAhead && place >= 0) readAhead.done(place);
+    out.push(progress(t, r));
     // Return to the event loop after each batch of sources: tree-sitter frees a parse tree's
     // native memory only in a finaliser, which never runs while this thread stays busy.
-    const out: BatchResult[] = [];
-    for (const t of tasks) {
-      out.push(progress(t, await analyzeBatch(t.task).catch((e: unknown) => failedBatch(t.task, e))));
-      if (t.heavy) await new Promise((r) => setImmediate(r));
-    }
-    return out;
+    if (t.heavy) await new Promise((r) => setImmediate(r));
   }
-  const pool = new ProcessPool<BatchTask, BatchResult>(file, jobs, ANALYSIS_NODE_OPTIONS, ANALYSIS_ENV);
-  try {
-    const pending = tasks.map((t) =>
-      t.heavy
-        ? pool.run(t.task).then(
-            (r) => progress(t, r),
-            (e: unknown) => progress(t, failedBatch(t.task, e)),
-          )
-        : undefined,
-    );
-    // binaries in this thread meanwhile, one batch after the other
-    const local: (BatchResult | undefined)[] = [];
-    for (const t of tasks) local.push(t.heavy ? undefined : progress(t, await analyzeBatch(t.task).catch((e: unknown) => failedBatch(t.task, e))));
-    return await Promise.all(tasks.map((_, i) => local[i] ?? pending[i]!));
-  } finally {
-    await pool.destroy();
-  }
+  return out;
 }
 
 /** Discovery and analysis: per-file facts, no linking. */
 export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rules'>): Promise<AnalysisOutput> {
+  const jobs = Math.max(1, options.jobs ?? os.availableParallelism());
+  // With more than one core, a thread reads the binaries ahead of their analysis; it starts
+  // while the tree is walked.
+  const readAhead = jobs > 1 ? ReadAhead.start() : undefined;
+  try {
+    return await discoverAndAnalyze(inputs, options, jobs, readAhead);
+  } finally {
+    await readAhead?.close();
+  }
+}
+
+async function discoverAndAnalyze(inputs: string[], options: Omit<ScanOptions, 'rules'>, jobs: number, readAhead: ReadAhead | undefined): Promise<AnalysisOutput> {
   const started = Date.now();
   const found = discover(inputs, { cwd: options.cwd, exclude: options.exclude, gitignore: options.gitignore });
   let files: DiscoveredFile[] = found.files;
@@ -187,7 +235,6 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
     const { index, count } = options.shard;
     files = files.filter((f) => shardOf(f.path, count) === index);
   }
-  const jobs = Math.max(1, options.jobs ?? os.availableParallelism());
   const limits = resolveLimits(options.limits);
   const cache =
     typeof options.cache === 'string'
@@ -231,7 +278,7 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
   };
   let results: BatchResult[];
   try {
-    results = [...early, ...(await runBatches(tasks, jobs, interner, onBatch))];
+    results = [...early, ...(await runBatches(tasks, jobs, interner, onBatch, readAhead))];
   } finally {
     restoreHeapGrowth?.();
   }

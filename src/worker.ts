@@ -10,6 +10,7 @@ import { FactsCache, type CacheIdentity } from './cache';
 import { noteParsed } from './memory';
 import { compressionOf } from './decompress';
 import { elfSitesOption, type EvidenceLevel } from './evidence';
+import type { ReadAheadResult } from './read-ahead';
 
 export interface BatchFile {
   path: string;
@@ -43,7 +44,12 @@ export interface BatchResult {
 let cache: FactsCache | undefined;
 let cacheSpec = '';
 
-export async function analyzeBatch(task: BatchTask): Promise<BatchResult> {
+/**
+ * `preRead`: the files' bytes (or what kept them from being read) as the read-ahead thread
+ * (src/read-ahead.ts) got them, in the order of `task.files`; a file it left out (undefined) is
+ * read here.
+ */
+export async function analyzeBatch(task: BatchTask, preRead?: readonly ReadAheadResult[]): Promise<BatchResult> {
   if (task.cache) {
     const spec = JSON.stringify(task.cache);
     if (spec !== cacheSpec) {
@@ -53,12 +59,14 @@ export async function analyzeBatch(task: BatchTask): Promise<BatchResult> {
   }
   const sharedCache = task.cache ? cache : undefined;
   const out: BatchResult = { facts: [], errors: [], bytes: 0, skipped: 0, cacheHits: 0 };
-  for (const file of task.files) {
+  for (let k = 0; k < task.files.length; k++) {
+    const file = task.files[k];
     // A binary is analysed at once and its bytes are not kept (its facts hold strings and
     // numbers only); a compressed one is handed to a decompressor, which may outlive the read.
     const cls = classifyByName(file.path);
     const transient = cls === 'other' && compressionOf(file.path) === undefined;
-    const data = readCandidate(file.raw ? Buffer.from(file.raw) : file.absolute, file.path, task.limits, transient);
+    const ahead = preRead?.[k];
+    const data = ahead !== undefined ? ahead : readCandidate(file.raw ? Buffer.from(file.raw) : file.absolute, file.path, task.limits, transient ? 'transient' : 'fresh');
     if (data === null) {
       out.skipped++;
       out.facts.push(null);
