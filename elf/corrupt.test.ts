@@ -248,6 +248,17 @@ describe('damaged parts: warnings, the rest still read', () => {
     expect(messages(f)).toEqual([`t.ko: section ${s.index} (__versions): entry at offset ${hex(whole)} lies past the end of the section (size ${hex(s.size - 10)})`]);
   });
 
+  test('__versions with a name that is not NUL-terminated', () => {
+    const p = new Patch('toyexp.ko');
+    const s = p.sec('__versions');
+    p.buf.fill(0x41, s.offset + 64 + 8, s.offset + 128); // the second entry's name: 56 x 'A'
+    const f = p.read();
+    const want = ok.versions().filter((_, i) => i !== 1);
+    expect(f.versions()).toEqual(want);
+    expect(f.versionTable()!.entries()).toEqual(want);
+    expect(messages(f)).toEqual([`t.ko: section ${s.index} (__versions): entry at offset 0x40: name is not NUL-terminated within 56 bytes`]);
+  });
+
   test('an executable cut before its section table still gives interpreter and DT_NEEDED', () => {
     const exe = load('hello');
     const shoff = readElf('hello', exe).header.shoff;

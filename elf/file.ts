@@ -18,7 +18,7 @@ import { ElfError, ElfFormatError, ElfUnsupportedError, NotElfError, hex } from 
 import { BinView, cString } from './view';
 import { SymbolTable, readSymbolTable } from './symbols';
 import { RelocationTable, readRelocationTable } from './relocations';
-import { KernelExport, ModinfoEntry, ModuleVersion, readKernelExports, readModinfo, readVersions } from './module';
+import { KernelExport, ModinfoEntry, ModuleVersion, VersionTable, readKernelExports, readModinfo, readVersionTable } from './module';
 import { DynamicInfo, readDynamic, readDynamicImports } from './dynamic';
 
 export interface ElfHeader {
@@ -441,7 +441,12 @@ export class ElfFile {
 
   /** `__versions` (symbol, CRC) entries; [] when absent. */
   versions(): ModuleVersion[] {
-    return this.cached('versions', () => readVersions(this), []);
+    return this.cached('versions', () => this.versionTable()?.entries() ?? [], []);
+  }
+
+  /** `__versions` checked, its entries decoded only when asked for; undefined when absent. */
+  versionTable(): VersionTable | undefined {
+    return this.cached('versionTable', () => readVersionTable(this), undefined);
   }
 
   /** Exports from `__ksymtab*` (linked) and `___ksymtab*+SYM` (object) sections. */

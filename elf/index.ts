@@ -4,7 +4,7 @@
  *
  *   const f = readElf('drivers/foo.ko', buf);   // throws ElfError subclasses when unreadable
  *   f.sections, f.symbols(), f.relocationSections().map(s => f.relocations(s))
- *   f.modinfo(), f.versions(), f.kernelExports(), f.dynamic(), f.interpreter()
+ *   f.modinfo(), f.versions() (or f.versionTable()), f.kernelExports(), f.dynamic(), f.interpreter()
  *   f.warnings                                  // damaged parts, as ElfFormatError objects
  */
 export { ElfFile, readElf, isElf } from './file';
@@ -16,5 +16,6 @@ export type { ElfSymbol } from './symbols';
 export { RelocationTable } from './relocations';
 export type { ElfRelocation } from './relocations';
 export type { KernelExport, ModinfoEntry, ModuleVersion } from './module';
+export { VersionTable } from './module';
 export type { DynamicInfo } from './dynamic';
 export * as elfConstants from './constants';

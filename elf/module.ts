@@ -83,34 +83,56 @@ export function readModinfo(file: ElfFile): ModinfoEntry[] {
 // --------------------------------------------------------------------------------------------
 // __versions
 
-/** `__versions`: `struct modversion_info { unsigned long crc; char name[64 - sizeof(long)]; }`. */
-export function readVersions(file: ElfFile): ModuleVersion[] {
+/**
+ * `__versions` checked but not decoded: a copy of its bytes, entries made when asked for. A
+ * scan of a distribution's modules has some 190,000 entries and reads none of them; decoding
+ * them all into objects that live until the end of the scan cost about a tenth of it.
+ */
+export class VersionTable {
+  constructor(
+    private readonly data: Buffer,
+    private readonly wordBytes: 4 | 8,
+    private readonly le: boolean,
+  ) {}
+
+  /** The entries, in section order; empty slots and names without a NUL are left out. */
+  entries(): ModuleVersion[] {
+    const { data, wordBytes: w, le } = this;
+    const out: ModuleVersion[] = [];
+    for (let o = 0; o + VERSION_ENTRY <= data.length; o += VERSION_ENTRY) {
+      const nul = nameEnd(data, o + w, o + VERSION_ENTRY);
+      if (nul < 0 || nul === o + w) continue; // malformed (warned when read) or empty
+      const crc = w === 8 ? (le ? data.readUInt32LE(o) : data.readUInt32BE(o + 4)) : le ? data.readUInt32LE(o) : data.readUInt32BE(o);
+      out.push({ symbol: data.toString('latin1', o + w, nul), crc });
+    }
+    return out;
+  }
+}
+
+/** `struct modversion_info { unsigned long crc; char name[64 - sizeof(long)]; }` */
+const VERSION_ENTRY = 64;
+
+/** The first NUL in [from, to), or -1. */
+function nameEnd(data: Buffer, from: number, to: number): number {
+  for (let i = from; i < to; i++) if (data[i] === 0) return i;
+  return -1;
+}
+
+/** `__versions`, checked (problems become warnings of `file`), or undefined when absent. */
+export function readVersionTable(file: ElfFile): VersionTable | undefined {
   const s = file.section('__versions');
-  if (!s || s.type === SHT_NOBITS) return [];
+  if (!s || s.type === SHT_NOBITS) return undefined;
   const data = file.sectionData(s);
   const w = file.is64 ? 8 : 4;
-  const ent = 64;
-  const count = Math.floor(data.length / ent);
-  if (data.length % ent !== 0) {
-    file.warn(`entry at offset ${hex(count * ent)} lies past the end of the section (size ${hex(data.length)})`, s, count * ent);
+  const count = Math.floor(data.length / VERSION_ENTRY);
+  if (data.length % VERSION_ENTRY !== 0) {
+    file.warn(`entry at offset ${hex(count * VERSION_ENTRY)} lies past the end of the section (size ${hex(data.length)})`, s, count * VERSION_ENTRY);
   }
-  const out: ModuleVersion[] = [];
-  for (let i = 0; i < count; i++) {
-    const o = i * ent;
-    const crc = w === 8
-      ? (file.le ? data.readUInt32LE(o) : data.readUInt32BE(o + 4))
-      : file.le ? data.readUInt32LE(o) : data.readUInt32BE(o);
-    const nameStart = o + w;
-    const nameEnd = o + ent;
-    const nul = data.indexOf(0, nameStart);
-    if (nul < 0 || nul >= nameEnd) {
-      file.warn(`entry at offset ${hex(o)}: name is not NUL-terminated within ${ent - w} bytes`, s, o);
-      continue;
-    }
-    if (nul === nameStart) continue; // empty slot
-    out.push({ symbol: data.toString('latin1', nameStart, nul), crc });
+  for (let o = 0; o < count * VERSION_ENTRY; o += VERSION_ENTRY) {
+    if (nameEnd(data, o + w, o + VERSION_ENTRY) < 0) file.warn(`entry at offset ${hex(o)}: name is not NUL-terminated within ${VERSION_ENTRY - w} bytes`, s, o);
   }
-  return out;
+  // a copy: the file's bytes may be a buffer the caller reuses
+  return new VersionTable(Buffer.from(data.subarray(0, count * VERSION_ENTRY)), w, file.le);
 }
 
 // --------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import * as path from 'path';
 import { analyzeElf, isElf } from '.';
 import type { ElfFileFacts } from '../facts';
 import { nmUndefined, readelfRelocations, readelfSections, readelfSymbols } from '../../elf/testdata/binutils';
+import { readElf } from '../../elf';
 
 const TD = path.resolve(__dirname, '../../elf/testdata');
 const facts = (name: string): ElfFileFacts => analyzeElf(`testdata/${name}`, fs.readFileSync(path.join(TD, name)));
@@ -43,6 +44,22 @@ describe('kernel module toyexp.ko', () => {
     expect(f.vermagic).toMatch(new RegExp(`^${abi.replace(/\./g, '\\.')}-amd64 SMP`));
     expect(f.modinfo.map((m) => m.key)).toEqual(['import_ns', 'description', 'license', 'license', 'depends', 'retpoline', 'name', 'vermagic']);
     expect(f.hash).toBeUndefined();
+  });
+
+  test('__versions: decoded when read, from a copy, serialised in place, assignable', () => {
+    const bytes = Buffer.from(fs.readFileSync(path.join(TD, 'toyexp.ko')));
+    const lazy = analyzeElf('testdata/toyexp.ko', bytes);
+    bytes.fill(0); // the caller reuses its buffer once the file is analysed
+    const want = readElf('t.ko', fs.readFileSync(path.join(TD, 'toyexp.ko'))).versions();
+    expect(want.length).toBeGreaterThan(5);
+    expect(lazy.versions).toEqual(want);
+    expect(lazy.versions).toBe(lazy.versions); // one array, kept
+    const plain = { ...lazy, versions: want };
+    expect(JSON.stringify(lazy)).toBe(JSON.stringify(plain));
+    expect(Object.keys(lazy)).toEqual(Object.keys(plain));
+    expect(Object.keys(lazy).indexOf('versions')).toBe(Object.keys(lazy).indexOf('depends') + 1);
+    lazy.versions = [];
+    expect(lazy.versions).toEqual([]);
   });
 
   test('exports with type, namespace and location', () => {

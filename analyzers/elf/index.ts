@@ -8,7 +8,7 @@
  */
 import { createHash } from 'crypto';
 import type { ElfFileFacts, ElfFunction, ElfImport, ElfInternalRef, ExportFact, ReferenceSite } from '../facts';
-import { ElfFile, ElfSection, RelocationTable, SymbolTable, isElf as isElfMagic, readElf } from '../../elf';
+import { ElfFile, ElfSection, RelocationTable, SymbolTable, VersionTable, isElf as isElfMagic, readElf } from '../../elf';
 import {
   ET_DYN, ET_EXEC, ET_REL, PT_DYNAMIC, SHF_ALLOC, SHF_EXECINSTR, SHN_LORESERVE, SHN_UNDEF, SHT_DYNAMIC,
   STB_LOCAL, STT_FUNC, STT_NOTYPE, STT_SECTION, isCallRelocation, isX86PcRelative32, EM_386, EM_X86_64,
@@ -107,7 +107,7 @@ export function analyzeElf(path: string, data: Buffer, options: AnalyzeElfOption
       case 'description': description ??= value; break;
     }
   }
-  const versions = f.versions(); // {symbol, crc} objects made for these facts alone
+  const versions = f.versionTable(); // decoded when the facts' `versions` are read (lazyVersions)
   const exports: ExportFact[] = f.kernelExports().map((e) => {
     const x: ExportFact = { symbol: e.symbol, type: e.gplOnly ? 'gpl' : 'plain', location: { path, section: e.section, offset: e.offset } };
     if (e.namespace) x.namespace = e.namespace;
@@ -154,22 +154,7 @@ export function analyzeElf(path: string, data: Buffer, options: AnalyzeElfOption
     f.guard(() => collectReferences(f, importTable, path, imports, internalRefs, indexes, wantSites, options.internalRefs !== false), undefined);
   }
 
-  const facts: ElfFileFacts = {
-    analyzer: 'elf',
-    path,
-    unitKind,
-    elf: { class: h.class, endian: h.endian, type: h.typeName, machine: h.machineName },
-    modinfo,
-    licenses,
-    importNs,
-    depends,
-    versions,
-    exports,
-    imports,
-    functions,
-    internalRefs,
-    warnings: [],
-  };
+  const facts = elfFacts(path, unitKind, { class: h.class, endian: h.endian, type: h.typeName, machine: h.machineName }, modinfo, licenses, importNs, depends, versions, exports, imports, functions, internalRefs);
   if (!wantSites) facts.sitesOmitted = true;
   if (options.hash) facts.hash = createHash('sha256').update(data).digest('hex');
   if (moduleName !== undefined) facts.moduleName = moduleName;
@@ -183,6 +168,50 @@ export function analyzeElf(path: string, data: Buffer, options: AnalyzeElfOption
   // Read last: every lazy decoder above may have added some.
   facts.warnings = f.warnings.map((w) => ({ path, message: w.message }));
   return facts;
+}
+
+/**
+ * The facts, with `versions` made from the table the first time they are read (then kept, and
+ * assignable): the facts read and serialise as with a plain array, and a scan that reads no CRC
+ * makes none of the objects. An accessor in the literal, so that all ELF facts have one shape;
+ * made here, so that it holds on to the table alone (not the file being read).
+ */
+function elfFacts(
+  path: string,
+  unitKind: ElfFileFacts['unitKind'],
+  elf: ElfFileFacts['elf'],
+  modinfo: ElfFileFacts['modinfo'],
+  licenses: string[],
+  importNs: string[],
+  depends: string[],
+  table: VersionTable | undefined,
+  exports: ExportFact[],
+  imports: ElfImport[],
+  functions: ElfFunction[],
+  internalRefs: ElfInternalRef[],
+): ElfFileFacts {
+  let versions: ElfFileFacts['versions'] | undefined;
+  return {
+    analyzer: 'elf',
+    path,
+    unitKind,
+    elf,
+    modinfo,
+    licenses,
+    importNs,
+    depends,
+    get versions() {
+      return (versions ??= table ? table.entries() : []);
+    },
+    set versions(v) {
+      versions = v;
+    },
+    exports,
+    imports,
+    functions,
+    internalRefs,
+    warnings: [],
+  };
 }
 
 interface FunctionEntry {
