@@ -89,7 +89,7 @@ test('gives each file as readCandidate reads it, or leaves it to the caller', as
       r.done(b);
     }
   } finally {
-    await r.close();
+    r.close();
   }
   expect(read).toBeGreaterThanOrEqual(150);
   expect(left).toEqual(['huge.ko', 'vanished.ko']);
@@ -108,7 +108,7 @@ test('never reads into the slot of a batch the caller still uses', async () => {
       if (Buffer.isBuffer(x)) expect(x.equals(copies[i] as Buffer)).toBe(true);
     });
   } finally {
-    await r.close();
+    r.close();
   }
 });
 
@@ -116,7 +116,7 @@ test('gives nothing before it has begun, nor once closed', async () => {
   const r = ReadAhead.start()!;
   expect(r.take(0)).toBeUndefined(); // nothing given to read
   r.begin(batches);
-  await r.close();
+  r.close();
   expect(r.started).toBe(false);
   expect(r.take(0)).toBeUndefined();
   expect(() => r.begin(batches)).toThrow(/twice/);

@@ -90,8 +90,8 @@ export class ReadAhead {
   }
 
   /**
-   * Starts the thread (it takes some 50 ms, which discovery can hide), or undefined where its
-   * compiled entry point is missing. It reads nothing until `begin`.
+   * Starts the thread (it takes some 50 ms; the scan reads the first batches itself meanwhile),
+   * or undefined where its compiled entry point is missing. It reads nothing until `begin`.
    */
   static start(): ReadAhead | undefined {
     const file = threadFile();
@@ -167,11 +167,15 @@ export class ReadAhead {
     if (Atomics.load(control, WAITING) === 1) Atomics.notify(control, DONE);
   }
 
-  /** Ends the thread and lets go of the ring; `take` gives undefined from now on. Idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Ends the thread and lets go of the ring; `take` gives undefined from now on. Idempotent.
+   * Does not wait for the thread to end: a thread still starting up ends only once started.
+   */
+  close(): void {
     this.stop();
     this.s = undefined;
-    await this.worker.terminate();
+    this.worker.unref();
+    this.worker.terminate().catch(() => undefined);
   }
 
   private stop(): void {

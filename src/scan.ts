@@ -131,7 +131,6 @@ async function runBatches(
   jobs: number,
   interner: Interner,
   onProgress?: (done: number, total: number) => void,
-  readAhead?: ReadAhead,
 ): Promise<BatchResult[]> {
   const total = tasks.reduce((n, t) => n + t.task.files.length, 0);
   let done = 0;
@@ -144,14 +143,15 @@ async function runBatches(
   onProgress?.(0, total);
   const heavy = tasks.filter((t) => t.heavy).length;
   const file = jobs > 1 && heavy > 1 ? workerFile() : undefined;
+  // With more than one core, a thread reads the binaries' batches ahead of their analysis.
   const light = tasks.filter((t) => !t.heavy).map((t) => t.task);
-  const ahead = readAhead && light.length >= MIN_READ_AHEAD_BATCHES ? readAhead : undefined;
-  ahead?.begin(
+  const readAhead = jobs > 1 && light.length >= MIN_READ_AHEAD_BATCHES ? ReadAhead.start() : undefined;
+  readAhead?.begin(
     light.map((t) => t.files),
     light[0].limits,
   );
   try {
-    if (!file) return (await analyzeHere(tasks, () => true, ahead, progress)) as BatchResult[]; // every task here
+    if (!file) return (await analyzeHere(tasks, () => true, readAhead, progress)) as BatchResult[]; // every task here
     const pool = new ProcessPool<BatchTask, BatchResult>(file, jobs, ANALYSIS_NODE_OPTIONS, ANALYSIS_ENV);
     try {
       const pending = tasks.map((t) =>
@@ -163,18 +163,19 @@ async function runBatches(
           : undefined,
       );
       // binaries in this thread meanwhile, one batch after the other
-      const local = await analyzeHere(tasks, (t) => !t.heavy, ahead, progress);
+      const local = await analyzeHere(tasks, (t) => !t.heavy, readAhead, progress);
       return await Promise.all(tasks.map((_, i) => local[i] ?? pending[i]!));
     } finally {
       await pool.destroy();
     }
   } finally {
-    await readAhead?.close(); // its ring is not kept through linking
+    readAhead?.close();
   }
 }
 
-/** Fewer batches of binaries than this are read in this thread alone. */
-const MIN_READ_AHEAD_BATCHES = 2;
+/** Fewer batches of binaries than this are read in this thread alone: the thread takes some
+ *  50 ms to start, during which the first batches are read here anyway. */
+const MIN_READ_AHEAD_BATCHES = 4;
 
 /**
  * Analyses the tasks `here` picks in this thread, one after the other, in order; undefined in
@@ -209,18 +210,6 @@ async function analyzeHere(
 
 /** Discovery and analysis: per-file facts, no linking. */
 export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rules'>): Promise<AnalysisOutput> {
-  const jobs = Math.max(1, options.jobs ?? os.availableParallelism());
-  // With more than one core, a thread reads the binaries ahead of their analysis; it starts
-  // while the tree is walked.
-  const readAhead = jobs > 1 ? ReadAhead.start() : undefined;
-  try {
-    return await discoverAndAnalyze(inputs, options, jobs, readAhead);
-  } finally {
-    await readAhead?.close();
-  }
-}
-
-async function discoverAndAnalyze(inputs: string[], options: Omit<ScanOptions, 'rules'>, jobs: number, readAhead: ReadAhead | undefined): Promise<AnalysisOutput> {
   const started = Date.now();
   const found = discover(inputs, { cwd: options.cwd, exclude: options.exclude, gitignore: options.gitignore });
   let files: DiscoveredFile[] = found.files;
@@ -235,6 +224,7 @@ async function discoverAndAnalyze(inputs: string[], options: Omit<ScanOptions, '
     const { index, count } = options.shard;
     files = files.filter((f) => shardOf(f.path, count) === index);
   }
+  const jobs = Math.max(1, options.jobs ?? os.availableParallelism());
   const limits = resolveLimits(options.limits);
   const cache =
     typeof options.cache === 'string'
@@ -278,7 +268,7 @@ async function discoverAndAnalyze(inputs: string[], options: Omit<ScanOptions, '
   };
   let results: BatchResult[];
   try {
-    results = [...early, ...(await runBatches(tasks, jobs, interner, onBatch, readAhead))];
+    results = [...early, ...(await runBatches(tasks, jobs, interner, onBatch))];
   } finally {
     restoreHeapGrowth?.();
   }
