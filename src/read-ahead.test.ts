@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
+import { execFileSync } from 'child_process';
 import { loadDatabase } from '../kernel-symbols';
 import { REPORTERS } from '../reports';
 import { READ_AHEAD_BATCHES, ReadAhead, SLOT_BYTES, type FileToRead } from './read-ahead';
@@ -41,7 +42,10 @@ beforeAll(() => {
     if (i % 25 === 3) put(`notes${i}.txt`, 'not a binary\n'); // unknown name, no ELF magic: not read
     if (i % 40 === 7) put(`bad${i}.ko`, 'no ELF here\n'); // an object by name, not ELF: an error
   }
-  put('packed.ko.gz', zlib.gzipSync(fs.readFileSync(modules[0]))); // decompressed after the read
+  // compressed modules: decompressed from the ring after the read
+  put('packed.ko.gz', zlib.gzipSync(fs.readFileSync(modules[0])));
+  put('packed.ko.xz', execFileSync('xz', ['--check=crc32', '-c', modules[2]]));
+  put('packed.ko.zst', execFileSync('zstd', ['-q', '-c', modules[3]]));
   put('huge.ko', Buffer.alloc(SLOT_BYTES + 1, 1)); // larger than a slot: left to the scan's thread
   put('empty.ko', Buffer.alloc(0));
   fs.mkdirSync(path.join(tmp, 'sub'));
@@ -131,5 +135,9 @@ test('a scan that reads ahead reports exactly what one that does not reports', a
   expect(two.result.stats.files).toBe(one.result.stats.files);
   expect(one.result.units.length).toBeGreaterThanOrEqual(150);
   expect(one.result.errors.map((e) => e.path)).toEqual(expect.arrayContaining(['bad7.ko', 'huge.ko', 'empty.ko']));
+  for (const packed of ['packed.ko.gz', 'packed.ko.xz', 'packed.ko.zst']) {
+    expect(two.result.errors.filter((e) => e.path === packed)).toEqual([]);
+    expect(two.result.units.some((u) => u.paths.includes(packed))).toBe(true);
+  }
   expect(render(two.result)).toBe(render(one.result));
 });
