@@ -4,7 +4,8 @@
  * Files are opened without following a final symbolic link and without blocking, and only
  * regular files are read: a file swapped for a link, a fifo or a device after discovery is an
  * error, not a hang or a read outside the tree. Every problem becomes an error that names the
- * file. Light on purpose: the read-ahead thread (src/read-ahead.ts) loads it, no analyser.
+ * file. Light on purpose: the read-ahead thread (src/read-ahead.ts) loads it, and with it no
+ * parser (of the analysers, only the Kconfig file-name test).
  */
 import * as fs from 'fs';
 import * as path from 'path';
