@@ -113,7 +113,7 @@ function transientOf(size: number): Buffer {
  *    reads hundreds of megabytes of binaries that it analyses at once and never keeps; a fresh
  *    buffer for each made the collector run over and over;
  *  - a function: the buffer it gives, of exactly the size asked for, or undefined to leave the
- *    file unread (the read-ahead thread's arenas, src/read-ahead.ts).
+ *    file unread (a slot of the read-ahead thread's ring, src/read-ahead.ts).
  */
 export type ReadInto = 'fresh' | 'transient' | ((size: number) => Buffer | undefined);
 

@@ -45,9 +45,9 @@ let cache: FactsCache | undefined;
 let cacheSpec = '';
 
 /**
- * `preRead`: the files' bytes (or what kept them from being read) as the read-ahead thread
- * (src/read-ahead.ts) got them, in the order of `task.files`; a file it left out (undefined) is
- * read here.
+ * `preRead`: the files as the read-ahead thread (src/read-ahead.ts) got them, in the order of
+ * `task.files`: their bytes, or null for a file not of interest; a file it left (undefined: an
+ * error, or no room) is read here, and so reported as before.
  */
 export async function analyzeBatch(task: BatchTask, preRead?: readonly ReadAheadResult[]): Promise<BatchResult> {
   if (task.cache) {

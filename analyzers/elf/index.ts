@@ -107,7 +107,7 @@ export function analyzeElf(path: string, data: Buffer, options: AnalyzeElfOption
       case 'description': description ??= value; break;
     }
   }
-  const versions = f.versionTable(); // decoded when the facts' `versions` are read (lazyVersions)
+  const versions = f.versionTable(); // decoded when the facts' `versions` are read (elfFacts)
   const exports: ExportFact[] = f.kernelExports().map((e) => {
     const x: ExportFact = { symbol: e.symbol, type: e.gplOnly ? 'gpl' : 'plain', location: { path, section: e.section, offset: e.offset } };
     if (e.namespace) x.namespace = e.namespace;
