@@ -7,7 +7,8 @@ import { loadDatabase } from '../kernel-symbols';
 import { REPORTERS } from '../reports';
 import type { ScanResult } from '../reports/types';
 import { loadConfig } from './config';
-import { LineWriter, RACY_NS, ResultCacheError, readImports, unstableReason } from './result-cache';
+import type { LinkedImport } from '../rules/model';
+import { LineWriter, RACY_NS, ResultCacheError, readImports, unstableReason, writeImports } from './result-cache';
 import { scan, type ScanOptions } from './scan';
 import { TOOL } from './version';
 
@@ -239,17 +240,22 @@ describe('damaged, racy and unstable entries', () => {
       return lines;
     };
     expect(unitLines('functions')).toEqual(s.cold.units.map((u) => JSON.stringify(u.functions)));
-    // imports: [shared sites, imports], a site shared by several imports written once
+    // imports: [shared sites, imports, paths], a site shared by several imports written once,
+    // each site's path written once, in the line's paths
     const imports = unitLines('imports');
     expect(imports.map((l) => JSON.stringify(readImports(JSON.parse(l))))).toEqual(s.cold.units.map((u) => JSON.stringify(u.imports)));
-    const shared = imports.map((l) => (JSON.parse(l) as unknown[][])[0]);
-    expect(shared.some((sites) => sites.length > 0)).toBe(true);
-    shared.forEach((sites, i) => {
-      if (sites.length === 0) return;
+    const raw = imports.map((l) => JSON.parse(l) as [unknown[], unknown[], string[]]);
+    expect(raw.some(([shared]) => shared.length > 0)).toBe(true);
+    raw.forEach(([shared, , paths], i) => {
       // each shared site is written once, where it was written once per import before
-      for (const site of sites) expect(imports[i].split(JSON.stringify(site))).toHaveLength(2);
+      for (const site of shared) expect(imports[i].split(JSON.stringify(site))).toHaveLength(2);
+      for (const p of paths) expect(imports[i].split(JSON.stringify(p))).toHaveLength(2);
       expect(imports[i].length).toBeLessThan(JSON.stringify(s.cold.units[i].imports).length);
     });
+    // the fixture's units have source sites (several of them in one file) and binary ones
+    const sitePaths = s.cold.units.map((u) => new Set(u.imports.flatMap((imp) => imp.sites.map((x) => x.location.path))));
+    expect(raw.map(([, , paths]) => [...paths].sort())).toEqual(sitePaths.map((set) => [...set].sort()));
+    expect(s.cold.units.some((u) => u.imports.some((imp) => imp.sites.some((x) => x.location.line !== undefined)))).toBe(true);
     expect(s.cold.units.some((u) => u.imports.length > 1)).toBe(true);
     // the head, written piece by piece, is JSON.stringify's text of itself
     const head = fs.readFileSync(s.head, 'utf8');
@@ -259,13 +265,42 @@ describe('damaged, racy and unstable entries', () => {
 
   test('an imports line that does not decode is refused', () => {
     const site = { location: { path: 'm.ko', section: '.symtab' }, kind: 'data' };
-    expect(readImports([[site], [{ symbol: 'a', sites: [0] }, { symbol: 'b', sites: [0, site] }]])).toEqual([
+    const src = (path: unknown) => ({ location: { path, line: 3, function: 'f' }, kind: 'call' });
+    expect(readImports([[{ location: { path: 0, section: '.symtab' }, kind: 'data' }], [{ symbol: 'a', sites: [0] }, { symbol: 'b', sites: [0, src(1), src('x.c')] }], ['m.ko', 'm.c']])).toEqual([
       { symbol: 'a', sites: [site] },
-      { symbol: 'b', sites: [site, site] },
+      { symbol: 'b', sites: [site, src('m.c'), src('x.c')] },
     ]);
-    expect(() => readImports([{ symbol: 'a' }])).toThrow('an imports line is not [shared sites, imports]');
-    expect(() => readImports([[site], [{ symbol: 'a', sites: [1] }]])).toThrow('an import names shared site 1 of 1');
-    expect(() => readImports([[site], [{ symbol: 'a' }]])).toThrow('an import has no sites');
+    expect(() => readImports([[site], [{ symbol: 'a' }]])).toThrow('an imports line is not [shared sites, imports, paths]');
+    expect(() => readImports([[site], [{ symbol: 'a', sites: [1] }], []])).toThrow('an import names shared site 1 of 1');
+    expect(() => readImports([[site], [{ symbol: 'a' }], []])).toThrow('an import has no sites');
+    expect(() => readImports([[], [{ symbol: 'a', sites: [src(2)] }], ['m.c']])).toThrow('a site names path 2 of 1');
+    expect(() => readImports([[], [{ symbol: 'a', sites: ['m.c'] }], []])).toThrow('an import has a site that is not an object');
+  });
+
+  test('a site\'s path is written as an index only where it is the site\'s location\'s first property', () => {
+    // paths JSON escapes, and the marker's text inside a string: both come back as they were
+    const odd = 'drivers/a "b"\\{"location":{"path":"c.c/d.c';
+    const sites = [
+      { location: { path: odd, line: 1, column: 2, function: 'f' }, kind: 'call' },
+      { location: { line: 1, path: 'late.c' }, kind: 'call' },
+      { kind: 'data', location: { path: 'kind-first.c' } },
+      { location: { path: odd, line: 9 }, kind: 'address', viaMacros: ['{"location":{"path":"m.c"'] },
+    ];
+    const imports = [{ symbol: 'x', exportType: 'gpl', providerKind: 'kernel', sites, evidence: 'source' }, { symbol: 'y', exportType: 'plain', providerKind: 'kernel', sites: [sites[0]], evidence: 'source', extra: 1 }];
+    const file = path.join(fs.mkdtempSync(path.join(tmp, 'imports-')), 'imports.ndjson');
+    const fd = fs.openSync(file, 'w');
+    const w = new LineWriter(fd);
+    writeImports(w, imports as unknown as LinkedImport[]);
+    w.flush();
+    fs.closeSync(fd);
+    const text = fs.readFileSync(file, 'utf8');
+    const [shared, written, paths] = JSON.parse(text) as [unknown[], { sites: { location: { path: unknown } }[] }[], string[]];
+    expect(shared).toEqual([sites[0]].map((x) => ({ ...x, location: { ...x.location, path: 0 } })));
+    expect(paths).toEqual([odd]);
+    expect(written[0].sites.map((x) => (typeof x === 'number' ? x : x.location.path))).toEqual([0, 'late.c', 'kind-first.c', 0]);
+    // an import with a property LinkedImport does not have is written with its paths
+    expect(written[1].sites).toEqual([0]);
+    expect(readImports(JSON.parse(text))).toEqual(JSON.parse(JSON.stringify(imports)));
   });
 
   test('the piecewise writer gives JSON.stringify\'s text at every depth, in pieces smaller than the whole', () => {

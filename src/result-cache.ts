@@ -31,7 +31,7 @@
 import { createHash, type Hash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { ReadError } from '../analyzers/facts';
+import type { Location, ReadError, ReferenceSite } from '../analyzers/facts';
 import { PARSE_LIMIT_NOTE } from '../analyzers/c';
 import type { ScanResult } from '../reports/types';
 import { LAZY_SITES, type LinkedImport } from '../rules/model';
@@ -42,7 +42,7 @@ import { TOOL } from './version';
 import { phaseEnded } from './memory';
 import { shippedDataDir, userDataDir } from '../kernel-symbols/database';
 
-export const RESULT_CACHE_FORMAT = 2;
+export const RESULT_CACHE_FORMAT = 3;
 
 /** A file changed this close to the scan's start (or later) keeps its result out of the cache. */
 export const RACY_NS = 2_000_000_000n;
@@ -214,14 +214,20 @@ interface Head {
 const PLACEHOLDER = 0;
 
 /**
- * A unit's imports as one line, `[shared, imports]`: a site object that several of its imports
- * share is written once, in `shared`, and an import's `sites` names it by its index there. A
- * module read for its symbol table only has one site for all its imports (its `.symtab`): its
- * line was mostly that site, path and all, once per import. Sites built when read (source
- * sites) are never shared: they are built once, as the line is written, and only the binary
- * sites among them may be shared ones.
+ * A unit's imports as one line, `[shared, imports, paths]`:
+ * - a site object that several of its imports share is written once, in `shared`, and an
+ *   import's `sites` names it by its index there. A module read for its symbol table only has
+ *   one site for all its imports (its `.symtab`): its line was mostly that site, path and all,
+ *   once per import. Sites built when read (source sites) are never shared: they are built
+ *   once, as the line is written, and only the binary sites among them may be shared ones.
+ * - a site's location names its file by its index in `paths`: `{"location":{"path":3,` for
+ *   `{"location":{"path":"drivers/net/…/netdev.c",`. The paths were almost half of a source
+ *   tree's line. A site's JSON that starts so can only be a site whose first property is a
+ *   location whose first property is its path, and a path is a string: readImports puts each
+ *   one back in that place, and nowhere else. An import with a property of its own (none of
+ *   LinkedImport's) is written as it is, with its paths.
  */
-function writeImports(w: LineWriter, imports: readonly LinkedImport[]): void {
+export function writeImports(w: LineWriter, imports: readonly LinkedImport[]): void {
   const index = new Map<object, number>();
   const seen = new Set<object>();
   const shared: object[] = [];
@@ -232,41 +238,86 @@ function writeImports(w: LineWriter, imports: readonly LinkedImport[]): void {
       else if (!index.has(site)) index.set(site, shared.push(site) - 1);
     }
   }
-  w.piece('[');
-  w.json(shared, 1);
-  w.piece(',[');
+  const paths = new PathTable();
+  w.piece('[[');
+  for (let i = 0; i < shared.length; i++) w.piece(i ? `,${paths.site(shared[i] as ReferenceSite)}` : paths.site(shared[i] as ReferenceSite));
+  w.piece('],[');
   for (let i = 0; i < imports.length; i++) {
     if (i) w.piece(',');
     const imp = imports[i];
-    if (shared.length === 0) {
-      w.json(imp, 0);
-      continue;
-    }
     const sites = imp.sites; // built here, once, when they are built when read
-    const lazy = (imp as { [LAZY_SITES]?: unknown })[LAZY_SITES] !== undefined;
-    if (!lazy && !sites.some((site) => index.has(site))) {
-      w.json(imp, 0);
+    // an import whose sites are all shared ones (a module's), or that has a property of its own
+    if (sites.every((site) => index.has(site)) || !Object.keys(imp).every((k) => IMPORT_KEYS.has(k))) {
+      const hasShared = sites.some((site) => index.has(site));
+      w.piece(JSON.stringify(hasShared ? { ...imp, sites: sites.map((site) => index.get(site) ?? site) } : imp));
       continue;
     }
-    // its own properties in their order, `sites` in its place with indexes for shared sites
-    const copy: Record<string, unknown> = {};
-    for (const k of Object.keys(imp)) copy[k] = k === 'sites' ? sites.map((site) => index.get(site) ?? site) : imp[k as keyof LinkedImport];
-    w.json(copy, 0);
+    let text = '{';
+    for (const k of Object.keys(imp)) {
+      if (k === 'sites') {
+        text += `${text.length > 1 ? ',' : ''}"sites":[`;
+        for (let j = 0; j < sites.length; j++) text += (j ? ',' : '') + (index.get(sites[j]) ?? paths.site(sites[j]));
+        text += ']';
+        continue;
+      }
+      const v = JSON.stringify(imp[k as keyof LinkedImport]);
+      if (v !== undefined) text += `${text.length > 1 ? ',' : ''}${JSON.stringify(k)}:${v}`;
+    }
+    w.piece(text + '}');
   }
-  w.piece(']]');
+  w.piece('],');
+  w.json(paths.list, 1);
+  w.piece(']');
 }
 
-/** The imports of a line writeImports wrote, each shared site in its places. */
+/** The properties of LinkedImport: an import with no others has its sites' paths indexed. */
+const IMPORT_KEYS = new Set(['symbol', 'exportType', 'namespace', 'provider', 'providerKind', 'sites', 'evidence', 'via']);
+
+const SITE_START = '{"location":{"path":';
+
+/** The paths of one imports line, and the sites' JSON with each path replaced by its index. */
+class PathTable {
+  readonly list: string[] = [];
+  private readonly byPath = new Map<string, { index: number; json: string }>();
+  /** JSON.stringify(site), its location's path as an index when it starts with SITE_START. */
+  site(site: ReferenceSite): string {
+    const text = JSON.stringify(site);
+    const p = (site.location as Partial<Location> | undefined)?.path;
+    if (typeof p !== 'string' || !text.startsWith(SITE_START)) return text;
+    let e = this.byPath.get(p);
+    if (!e) this.byPath.set(p, (e = { index: this.list.push(p) - 1, json: JSON.stringify(p) }));
+    // the path's JSON there is the string's whole token: a token ends at its first unescaped quote
+    if (!text.startsWith(e.json, SITE_START.length)) return text;
+    return SITE_START + e.index + text.slice(SITE_START.length + e.json.length);
+  }
+}
+
+/** The imports of a line writeImports wrote, each shared site and each path in its places. */
 export function readImports(line: unknown): unknown[] {
-  if (!Array.isArray(line) || line.length !== 2 || !Array.isArray(line[0]) || !Array.isArray(line[1])) throw new Error('an imports line is not [shared sites, imports]');
-  const [shared, imports] = line as [unknown[], { sites?: unknown }[]];
-  if (shared.length === 0) return imports;
+  if (!Array.isArray(line) || line.length !== 3 || !Array.isArray(line[0]) || !Array.isArray(line[1]) || !Array.isArray(line[2])) {
+    throw new Error('an imports line is not [shared sites, imports, paths]');
+  }
+  const [shared, imports, paths] = line as [unknown[], { sites?: unknown }[], unknown[]];
+  const restore = (site: unknown): unknown => {
+    if (typeof site !== 'object' || site === null) throw new Error('an import has a site that is not an object');
+    const loc = (site as { location?: { path?: unknown } }).location;
+    if (typeof loc === 'object' && loc !== null && typeof loc.path === 'number') {
+      const p = paths[loc.path];
+      if (typeof p !== 'string') throw new Error(`a site names path ${loc.path} of ${paths.length}`);
+      loc.path = p;
+    }
+    return site;
+  };
+  for (const site of shared) restore(site);
   for (const imp of imports) {
     const sites = imp.sites;
     if (!Array.isArray(sites)) throw new Error('an import has no sites');
     for (let j = 0; j < sites.length; j++) {
       const k: unknown = sites[j];
-      if (typeof k !== 'number') continue;
+      if (typeof k !== 'number') {
+        restore(k);
+        continue;
+      }
       const site = shared[k];
       if (typeof site !== 'object' || site === null) throw new Error(`an import names shared site ${k} of ${shared.length}`);
       sites[j] = site;
