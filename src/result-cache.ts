@@ -735,8 +735,8 @@ export function openResultCache(
         // read (filesRead), while the heap is still small, or else now.
         const now = after ?? keys();
         if (now.key !== before.key || now.fp.newestNs > scan.startNs - RACY_NS) return false;
-        // in a long scan, collect what the graph left before the write adds its own garbage
-        phaseEnded(Date.now() - Number(scan.startNs / 1_000_000n));
+        // in a long or large scan, collect what the graph left before the write adds its own garbage
+        phaseEnded(Date.now() - Number(scan.startNs / 1_000_000n), result.stats.files);
         return cache.put(before.slot, before.key, result);
       } catch {
         return false;

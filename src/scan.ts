@@ -20,7 +20,7 @@ import { isUnder, type LoadedConfig } from './config';
 import { needingSites, type EvidenceLevel } from './evidence';
 import { Interner } from './intern';
 import { ProcessPool } from './process-pool';
-import { boundHeapGrowth, PHASE_COLLECT_AFTER_MS, phaseEnded } from './memory';
+import { boundHeapGrowth, isLongScan, phaseEnded } from './memory';
 import { attachProvenance, provenanceReport, type ProvenanceScanOptions } from '../kernel-symbols/provenance';
 
 export interface ScanOptions {
@@ -238,37 +238,43 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
   const tasks: { task: BatchTask; heavy: boolean }[] = [];
   const early: BatchResult[] = [];
   const toBatch = (f: DiscoveredFile) => ({ path: f.path, absolute: f.absolute, ...(f.raw ? { raw: f.raw } : {}) });
-  let heavyFiles = files.filter((f) => classifyByName(f.path) !== 'other');
-  if (cache && jobs > 1 && heavyFiles.length > 0) {
-    // Cache hits are served here: reading back facts costs less than handing them across
-    // processes. Only the misses go to the analysis processes.
-    const misses = new Set<string>();
-    for (let i = 0; i < heavyFiles.length; i += BATCH_FILES) {
-      const r = await analyzeBatch({ files: heavyFiles.slice(i, i + BATCH_FILES).map(toBatch), cache, limits, cachedOnly: true });
-      for (const m of r.misses ?? []) misses.add(m.path);
-      shareStrings(r, interner);
-      early.push(r);
-    }
-    heavyFiles = heavyFiles.filter((f) => misses.has(f.path));
-  }
-  for (const heavy of [true, false]) {
-    const part = heavy ? heavyFiles : files.filter((f) => classifyByName(f.path) === 'other');
-    for (let i = 0; i < part.length; i += BATCH_FILES) {
-      const batch = part.slice(i, i + BATCH_FILES).map(toBatch);
-      tasks.push({ task: { files: batch, ...(cache ? { cache } : {}), limits, evidence }, heavy });
-    }
-  }
   // Once analysis has run long enough to call the scan a long one, the facts taken in bound
   // the heap's growth (src/memory.ts): a tree's facts left 250 MB of heap unused behind them.
+  // Facts served from the cache count too: the whole tree's, read back with the heap's growth
+  // unbounded, took the scan to 1.5 GB.
   let restoreHeapGrowth: (() => void) | undefined;
   const onBatch = (done: number, total: number): void => {
     const elapsed = Date.now() - started;
-    if (!restoreHeapGrowth && elapsed >= PHASE_COLLECT_AFTER_MS) restoreHeapGrowth = boundHeapGrowth(elapsed);
+    if (!restoreHeapGrowth && isLongScan(elapsed, files.length)) restoreHeapGrowth = boundHeapGrowth(elapsed, files.length);
     options.onProgress?.(done, total);
   };
   let results: BatchResult[];
   try {
-    results = [...early, ...(await runBatches(tasks, jobs, interner, onBatch))];
+    let heavyFiles = files.filter((f) => classifyByName(f.path) !== 'other');
+    let served = 0;
+    if (cache && jobs > 1 && heavyFiles.length > 0) {
+      // Cache hits are served here: reading back facts costs less than handing them across
+      // processes. Only the misses go to the analysis processes.
+      const misses = new Set<string>();
+      onBatch(0, files.length);
+      for (let i = 0; i < heavyFiles.length; i += BATCH_FILES) {
+        const r = await analyzeBatch({ files: heavyFiles.slice(i, i + BATCH_FILES).map(toBatch), cache, limits, cachedOnly: true });
+        for (const m of r.misses ?? []) misses.add(m.path);
+        shareStrings(r, interner);
+        early.push(r);
+        served += r.facts.length - (r.misses?.length ?? 0);
+        onBatch(served, files.length);
+      }
+      heavyFiles = heavyFiles.filter((f) => misses.has(f.path));
+    }
+    for (const heavy of [true, false]) {
+      const part = heavy ? heavyFiles : files.filter((f) => classifyByName(f.path) === 'other');
+      for (let i = 0; i < part.length; i += BATCH_FILES) {
+        const batch = part.slice(i, i + BATCH_FILES).map(toBatch);
+        tasks.push({ task: { files: batch, ...(cache ? { cache } : {}), limits, evidence }, heavy });
+      }
+    }
+    results = [...early, ...(await runBatches(tasks, jobs, interner, (done, total) => onBatch(served + done, served + total)))];
   } finally {
     restoreHeapGrowth?.();
   }
@@ -319,7 +325,7 @@ type FinishOptions = Pick<ScanOptions, 'db' | 'rules' | 'command' | 'now' | 'con
 
 /** Linking, rules and the result, from analysis output (one scan's, or shards' merged). */
 export function finish(inputs: string[], analysis: AnalysisOutput, options: FinishOptions, ms: number): ScanOutput {
-  const restoreHeapGrowth = boundHeapGrowth(ms);
+  const restoreHeapGrowth = boundHeapGrowth(ms, analysis.stats.files);
   try {
     return linkAndAssess(inputs, analysis, options, ms);
   } finally {
@@ -333,7 +339,7 @@ function linkAndAssess(inputs: string[], analysis: AnalysisOutput, options: Fini
   const errors = [...analysis.errors].sort((a, b) => byPath(a, b) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
   const warnings = facts.flatMap((f) => f.warnings);
   const started = Date.now() - ms;
-  const collect = () => phaseEnded(Date.now() - started);
+  const collect = () => phaseEnded(Date.now() - started, analysis.stats.files);
   collect();
   const model = link(facts, options.db, errors);
   collect();
@@ -396,7 +402,7 @@ export async function scan(inputs: string[], options: ScanOptions): Promise<Scan
   results?.filesRead();
   // one bound from linking to the end of the result's write (finish sets its own as well, for
   // merges): between the two, V8 would go back to its own growth just as the write begins
-  const restoreHeapGrowth = boundHeapGrowth(Date.now() - t0);
+  const restoreHeapGrowth = boundHeapGrowth(Date.now() - t0, analysis.stats.files);
   try {
     const out = finish(inputs, analysis, options, Date.now() - t0);
     if (options.shard) {
