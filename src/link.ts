@@ -16,7 +16,6 @@ import type {
   UnitKind,
 } from '../analyzers/facts';
 import { evaluateStringExpression, groupSources } from '../analyzers/c';
-import { elfFunctionNames } from '../analyzers/elf';
 import { codeTableOf, packCode, type CodeTable } from './code-table';
 import { modpostGplCompatible } from '../kernel-symbols/licenses';
 import { reachFor, type InlineReach } from '../kernel-symbols/reach';
@@ -296,7 +295,7 @@ function addElf(d: Draft, f: ElfFileFacts): void {
   for (const l of f.licenses) addLicense(d, { value: l, location: { path: f.path, section: '.modinfo' } });
   for (const ns of f.importNs) d.importNs.add(ns);
   d.exports.push(...f.exports);
-  for (const name of elfFunctionNames(f)) d.functions.add(name);
+  for (const fn of f.functions) d.functions.add(fn.name);
   // An import without sites (a module named by its symbol table only) is evidenced by the
   // symbol table; one such list of one site serves every import of the file (binary sites are
   // assigned, never pushed to).

@@ -117,11 +117,13 @@ export function analyzeElf(path: string, data: Buffer, options: AnalyzeElfOption
 
   // ---- symbols, functions, imports, references
   const st = f.symbols() ?? f.dynamicSymbols();
-  const functions = new FunctionColumns(f, st);
+  const functions: ElfFunction[] = [];
   const imports: ElfImport[] = [];
   const internalRefs: ElfInternalRef[] = [];
+  /** The section index of each of `functions`. */
+  const sectionOf: number[] = [];
   // guard: a damaged part becomes a warning; nothing but an ElfError leaves analyzeElf.
-  if (st) f.guard(() => collectFunctions(f, st, functions), undefined);
+  if (st) f.guard(() => collectFunctions(f, st, functions, sectionOf), undefined);
 
   // ---- kind of unit
   const hasDynamic = f.sections.some((s) => s.type === SHT_DYNAMIC) || f.segments.some((p) => p.type === PT_DYNAMIC);
@@ -129,7 +131,7 @@ export function analyzeElf(path: string, data: Buffer, options: AnalyzeElfOption
   let unitKind: ElfFileFacts['unitKind'];
   if (f.section('.modinfo') || f.section('.gnu.linkonce.this_module')) unitKind = 'kernel-module';
   else if (isRel) unitKind = 'object';
-  else if ((h.type === ET_EXEC || h.type === ET_DYN) && (hasDynamic || interpreter !== undefined || functions.hasGlobal('main'))) unitKind = 'userspace';
+  else if ((h.type === ET_EXEC || h.type === ET_DYN) && (hasDynamic || interpreter !== undefined || functions.some((fn) => fn.name === 'main' && fn.global))) unitKind = 'userspace';
   else unitKind = 'object';
 
   const wantSites = typeof options.sites === 'function' ? options.sites({ licenses, unitKind }) : options.sites !== false;
@@ -137,12 +139,11 @@ export function analyzeElf(path: string, data: Buffer, options: AnalyzeElfOption
   const indexes = new Map<number, FunctionIndex>();
   if (wantSites) {
     const perSection = new Map<number, FunctionEntry[]>();
-    const { names, numbers } = functions;
-    for (let i = 0; i < functions.count; i++) {
-      const x = numbers[3 * i + 2] >> 1;
-      let list = perSection.get(x);
-      if (!list) perSection.set(x, (list = []));
-      list.push({ start: numbers[3 * i], end: numbers[3 * i] + numbers[3 * i + 1], name: names[i] });
+    for (let i = 0; i < functions.length; i++) {
+      const fn = functions[i];
+      let list = perSection.get(sectionOf[i]);
+      if (!list) perSection.set(sectionOf[i], (list = []));
+      list.push({ start: fn.offset, end: fn.offset + fn.size, name: fn.name });
     }
     for (const [x, list] of perSection) indexes.set(x, new FunctionIndex(list, f.sections[x].size));
   }
@@ -170,11 +171,10 @@ export function analyzeElf(path: string, data: Buffer, options: AnalyzeElfOption
 }
 
 /**
- * The facts, with `versions` made from the table and `functions` from their columns the first
- * time they are read (then kept, and assignable): the facts read and serialise as with plain
- * arrays, and a scan that reads no CRC makes none of those objects. Accessors in the literal,
- * so that all ELF facts have one shape; made here, so that they hold on to the table and the
- * columns alone (not the file being read).
+ * The facts, with `versions` made from the table the first time they are read (then kept, and
+ * assignable): the facts read and serialise as with a plain array, and a scan that reads no CRC
+ * makes none of the objects. An accessor in the literal, so that all ELF facts have one shape;
+ * made here, so that it holds on to the table alone (not the file being read).
  */
 function elfFacts(
   path: string,
@@ -187,13 +187,11 @@ function elfFacts(
   table: VersionTable | undefined,
   exports: ExportFact[],
   imports: ElfImport[],
-  columns: FunctionColumns,
+  functions: ElfFunction[],
   internalRefs: ElfInternalRef[],
 ): ElfFileFacts {
   let versions: ElfFileFacts['versions'] | undefined;
-  let functions: ElfFunction[] | undefined;
-  let cols: FunctionColumns | undefined = columns.trim();
-  const facts: ElfFileFacts = {
+  return {
     analyzer: 'elf',
     path,
     unitKind,
@@ -210,24 +208,10 @@ function elfFacts(
     },
     exports,
     imports,
-    get functions() {
-      if (!functions) {
-        functions = cols ? cols.objects() : [];
-        cols = undefined;
-        COLUMNS.delete(facts);
-      }
-      return functions;
-    },
-    set functions(v) {
-      functions = v;
-      cols = undefined;
-      COLUMNS.delete(facts);
-    },
+    functions,
     internalRefs,
     warnings: [],
   };
-  COLUMNS.set(facts, cols);
-  return facts;
 }
 
 interface FunctionEntry {
@@ -236,69 +220,8 @@ interface FunctionEntry {
   name: string;
 }
 
-/**
- * The functions of a symbol table as columns: their names, and three numbers each (offset,
- * size, section index × 2 + 1 when global). ElfFunction objects are made only when the facts'
- * `functions` are read: linking needs the names alone (elfFunctionNames), and a scan of the
- * 4,023 modules of a distribution kernel would make some 250,000 objects that live until then.
- */
-class FunctionColumns {
-  count = 0;
-  readonly names: string[] = [];
-  numbers: Float64Array;
-  private readonly sectionNames: string[];
-
-  constructor(f: ElfFile, st: SymbolTable | undefined) {
-    let n = 0;
-    if (st) for (let i = 1; i < st.count; i++) if ((st.info[i] & 15) === STT_FUNC) n++;
-    this.numbers = new Float64Array(3 * n);
-    this.sectionNames = n ? f.sections.map((x) => x.name) : [];
-  }
-
-  push(name: string, section: number, offset: number, size: number, global: boolean): void {
-    const i = 3 * this.count++;
-    this.names.push(name);
-    this.numbers[i] = offset;
-    this.numbers[i + 1] = size;
-    this.numbers[i + 2] = section * 2 + (global ? 1 : 0);
-  }
-
-  hasGlobal(name: string): boolean {
-    for (let i = 0; i < this.count; i++) if (this.names[i] === name && this.numbers[3 * i + 2] % 2 === 1) return true;
-    return false;
-  }
-
-  /** Without the room left unused. */
-  trim(): this {
-    if (this.numbers.length > 3 * this.count) this.numbers = this.numbers.slice(0, 3 * this.count);
-    return this;
-  }
-
-  objects(): ElfFunction[] {
-    const out: ElfFunction[] = new Array(this.count);
-    const v = this.numbers;
-    for (let i = 0; i < this.count; i++) {
-      const x = v[3 * i + 2];
-      out[i] = { name: this.names[i], section: this.sectionNames[Math.floor(x / 2)], offset: v[3 * i], size: v[3 * i + 1], global: x % 2 === 1 };
-    }
-    return out;
-  }
-}
-
-/** The columns of facts whose `functions` have been neither read nor assigned. */
-const COLUMNS = new WeakMap<ElfFileFacts, FunctionColumns>();
-
-/**
- * The names of the file's functions, in the order of `functions`: without making its objects
- * when they have not been made yet.
- */
-export function elfFunctionNames(facts: ElfFileFacts): readonly string[] {
-  const cols = COLUMNS.get(facts);
-  return cols ? cols.names : facts.functions.map((fn) => fn.name);
-}
-
-/** The functions of the symbol table into `out`. */
-function collectFunctions(f: ElfFile, st: SymbolTable, out: FunctionColumns): void {
+/** The functions of the symbol table into `out`, the index of each one's section into `sectionOf`. */
+function collectFunctions(f: ElfFile, st: SymbolTable, out: ElfFunction[], sectionOf: number[]): void {
   const isRel = f.header.type === ET_REL;
   for (let i = 1; i < st.count; i++) {
     if ((st.info[i] & 15) !== STT_FUNC) continue;
@@ -309,7 +232,10 @@ function collectFunctions(f: ElfFile, st: SymbolTable, out: FunctionColumns): vo
     const name = st.name(i);
     if (!name) continue;
     const start = isRel ? st.value[i] : st.value[i] - sec.addr;
-    out.push(name, x, start, st.size[i], st.info[i] >> 4 !== STB_LOCAL);
+    const size = st.size[i];
+    const global = st.info[i] >> 4 !== STB_LOCAL;
+    out.push({ name, section: sec.name, offset: start, size, global });
+    sectionOf.push(x);
   }
 }
 
