@@ -240,21 +240,20 @@ describe('damaged, racy and unstable entries', () => {
       return lines;
     };
     expect(unitLines('functions')).toEqual(s.cold.units.map((u) => JSON.stringify(u.functions)));
-    // imports: [shared sites, imports, paths], a site shared by several imports written once,
-    // each site's path written once, in the line's paths
+    // imports: columns, a site shared by several imports written once, each site's path once
     const imports = unitLines('imports');
     expect(imports.map((l) => JSON.stringify(readImports(JSON.parse(l))))).toEqual(s.cold.units.map((u) => JSON.stringify(u.imports)));
-    const raw = imports.map((l) => JSON.parse(l) as [unknown[], unknown[], string[]]);
+    const raw = imports.map((l) => JSON.parse(l) as unknown[][]);
     expect(raw.some(([shared]) => shared.length > 0)).toBe(true);
-    raw.forEach(([shared, , paths], i) => {
-      // each shared site is written once, where it was written once per import before
+    raw.forEach(([shared, paths, , symbols], i) => {
       for (const site of shared) expect(imports[i].split(JSON.stringify(site))).toHaveLength(2);
       for (const p of paths) expect(imports[i].split(JSON.stringify(p))).toHaveLength(2);
+      expect(symbols).toEqual(s.cold.units[i].imports.map((imp) => imp.symbol));
       expect(imports[i].length).toBeLessThan(JSON.stringify(s.cold.units[i].imports).length);
     });
     // the fixture's units have source sites (several of them in one file) and binary ones
     const sitePaths = s.cold.units.map((u) => new Set(u.imports.flatMap((imp) => imp.sites.map((x) => x.location.path))));
-    expect(raw.map(([, , paths]) => [...paths].sort())).toEqual(sitePaths.map((set) => [...set].sort()));
+    expect(raw.map(([, paths]) => [...paths].sort())).toEqual(sitePaths.map((set) => [...(set as Set<string>)].sort()));
     expect(s.cold.units.some((u) => u.imports.some((imp) => imp.sites.some((x) => x.location.line !== undefined)))).toBe(true);
     expect(s.cold.units.some((u) => u.imports.length > 1)).toBe(true);
     // the head, written piece by piece, is JSON.stringify's text of itself
@@ -263,18 +262,62 @@ describe('damaged, racy and unstable entries', () => {
     expect(JSON.parse(head).result.findings.length).toBeGreaterThan(0);
   });
 
+  /** The line writeImports writes for `imports`, as text. */
+  const line = (imports: unknown[]): string => {
+    const file = path.join(fs.mkdtempSync(path.join(tmp, 'imports-')), 'imports.ndjson');
+    const fd = fs.openSync(file, 'w');
+    const w = new LineWriter(fd);
+    writeImports(w, imports as LinkedImport[]);
+    w.flush();
+    fs.closeSync(fd);
+    return fs.readFileSync(file, 'utf8');
+  };
+
+  test('imports as columns: every property back in its place, lists of one shared site shared again', () => {
+    const symtab = { location: { path: 'm.ko', section: '.symtab' }, kind: 'data' };
+    const src = (p: string, l: number) => ({ location: { path: p, line: l, column: 2, function: 'f' }, kind: 'call' });
+    const one = [symtab];
+    const imports = [
+      { symbol: 'a', exportType: 'gpl', provider: 'vmlinux', providerKind: 'kernel', sites: one, evidence: 'binary' },
+      { symbol: 'b', exportType: 'plain', namespace: 'NS', provider: 'vmlinux', providerKind: 'kernel', sites: one, evidence: 'binary' },
+      { symbol: 'c', exportType: 'unknown', providerKind: 'unknown', sites: [symtab, src('m.c', 3), src('m.c', 9), src('x.c', 1)], evidence: 'both', via: ['kzalloc', 'kmalloc'] },
+      // not LinkedImport's order, another property, a value of another type: written whole
+      { exportType: 'gpl', symbol: 'd', providerKind: 'kernel', sites: [src('x.c', 2)], evidence: 'source' },
+      { symbol: 'e', exportType: 'gpl', providerKind: 'kernel', sites: one, evidence: 'binary', extra: 1 },
+      { symbol: 'f', exportType: 'gpl', provider: null, providerKind: 'kernel', sites: [], evidence: 'source' },
+    ];
+    const text = line(imports);
+    const back = readImports(JSON.parse(text)) as { sites: unknown[] }[];
+    expect(JSON.stringify(back)).toBe(JSON.stringify(imports)); // key order included
+    expect(back[0].sites).toBe(back[1].sites);
+    const [shared, paths, words, symbols, fields, sites, rest] = JSON.parse(text) as unknown[][];
+    expect(shared).toEqual([{ ...symtab, location: { ...symtab.location, path: 0 } }]);
+    expect(paths).toEqual(['m.ko', 'm.c', 'x.c']);
+    expect(words).toEqual(['gpl', 'vmlinux', 'kernel', 'binary', 'plain', 'NS', 'unknown', 'both']);
+    expect(symbols).toEqual(['a', 'b', 'c', '', '', '']);
+    expect(fields.slice(0, 15)).toEqual([0, -1, 1, 2, 3, 4, 5, 1, 2, 3, 6, -1, -1, 6, 7]);
+    expect(sites.slice(0, 2)).toEqual([0, 0]);
+    expect(rest.slice(0, 3)).toEqual([0, 0, ['kzalloc', 'kmalloc']]);
+    expect(rest.slice(3).map((r) => Object.keys(r as object))).toEqual([Object.keys(imports[3]), Object.keys(imports[4]), Object.keys(imports[5])]);
+  });
+
   test('an imports line that does not decode is refused', () => {
-    const site = { location: { path: 'm.ko', section: '.symtab' }, kind: 'data' };
-    const src = (path: unknown) => ({ location: { path, line: 3, function: 'f' }, kind: 'call' });
-    expect(readImports([[{ location: { path: 0, section: '.symtab' }, kind: 'data' }], [{ symbol: 'a', sites: [0] }, { symbol: 'b', sites: [0, src(1), src('x.c')] }], ['m.ko', 'm.c']])).toEqual([
-      { symbol: 'a', sites: [site] },
-      { symbol: 'b', sites: [site, src('m.c'), src('x.c')] },
-    ]);
-    expect(() => readImports([[site], [{ symbol: 'a' }]])).toThrow('an imports line is not [shared sites, imports, paths]');
-    expect(() => readImports([[site], [{ symbol: 'a', sites: [1] }], []])).toThrow('an import names shared site 1 of 1');
-    expect(() => readImports([[site], [{ symbol: 'a' }], []])).toThrow('an import has no sites');
-    expect(() => readImports([[], [{ symbol: 'a', sites: [src(2)] }], ['m.c']])).toThrow('a site names path 2 of 1');
-    expect(() => readImports([[], [{ symbol: 'a', sites: ['m.c'] }], []])).toThrow('an import has a site that is not an object');
+    const site = { location: { path: 0, section: '.symtab' }, kind: 'data' };
+    const ok = (): unknown[][] => [[{ ...site }], ['m.ko'], ['gpl', 'kernel', 'binary'], ['a'], [0, -1, -1, 1, 2], [0], [0]];
+    expect(readImports(ok())).toEqual([{ symbol: 'a', exportType: 'gpl', providerKind: 'kernel', sites: [{ location: { path: 'm.ko', section: '.symtab' }, kind: 'data' }], evidence: 'binary' }]);
+    const broken = (change: (l: unknown[][]) => void): unknown[][] => {
+      const l = ok();
+      change(l);
+      return l;
+    };
+    expect(() => readImports([[site], [{ symbol: 'a' }], []])).toThrow('an imports line is not [shared, paths, words, symbols, fields, sites, rest]');
+    expect(() => readImports(broken((l) => l[4].pop()))).toThrow('1 symbols, 4 fields, 1 site lists, 1 rests');
+    expect(() => readImports(broken((l) => (l[5] = [1])))).toThrow('an import names shared site 1 of 1');
+    expect(() => readImports(broken((l) => (l[5] = [{}])))).toThrow('an import has no sites');
+    expect(() => readImports(broken((l) => (l[5] = [[{ location: { path: 2 } }]])))).toThrow('a site names path 2 of 1');
+    expect(() => readImports(broken((l) => (l[5] = [['m.c']])))).toThrow('an import has a site that is not an object');
+    expect(() => readImports(broken((l) => (l[4][0] = 3)))).toThrow("an import's exportType names word 3 of 3");
+    expect(() => readImports(broken((l) => (l[6] = ['x'])))).toThrow('an import\'s rest is "x"');
   });
 
   test('a site\'s path is written as an index only where it is the site\'s location\'s first property', () => {
@@ -286,20 +329,16 @@ describe('damaged, racy and unstable entries', () => {
       { kind: 'data', location: { path: 'kind-first.c' } },
       { location: { path: odd, line: 9 }, kind: 'address', viaMacros: ['{"location":{"path":"m.c"'] },
     ];
-    const imports = [{ symbol: 'x', exportType: 'gpl', providerKind: 'kernel', sites, evidence: 'source' }, { symbol: 'y', exportType: 'plain', providerKind: 'kernel', sites: [sites[0]], evidence: 'source', extra: 1 }];
-    const file = path.join(fs.mkdtempSync(path.join(tmp, 'imports-')), 'imports.ndjson');
-    const fd = fs.openSync(file, 'w');
-    const w = new LineWriter(fd);
-    writeImports(w, imports as unknown as LinkedImport[]);
-    w.flush();
-    fs.closeSync(fd);
-    const text = fs.readFileSync(file, 'utf8');
-    const [shared, written, paths] = JSON.parse(text) as [unknown[], { sites: { location: { path: unknown } }[] }[], string[]];
+    const imports = [
+      { symbol: 'x', exportType: 'gpl', providerKind: 'kernel', sites, evidence: 'source' },
+      { symbol: 'y', exportType: 'plain', providerKind: 'kernel', sites: [sites[0]], evidence: 'source', extra: 1 },
+    ];
+    const text = line(imports);
+    const [shared, paths, , , , written, rest] = JSON.parse(text) as unknown[][];
     expect(shared).toEqual([sites[0]].map((x) => ({ ...x, location: { ...x.location, path: 0 } })));
     expect(paths).toEqual([odd]);
-    expect(written[0].sites.map((x) => (typeof x === 'number' ? x : x.location.path))).toEqual([0, 'late.c', 'kind-first.c', 0]);
-    // an import with a property LinkedImport does not have is written with its paths
-    expect(written[1].sites).toEqual([0]);
+    expect((written[0] as ({ location: { path: unknown } } | number)[]).map((x) => (typeof x === 'number' ? x : x.location.path))).toEqual([0, 'late.c', 'kind-first.c', 0]);
+    expect((rest[1] as { sites: unknown }).sites).toEqual([0]);
     expect(readImports(JSON.parse(text))).toEqual(JSON.parse(JSON.stringify(imports)));
   });
 
