@@ -1,6 +1,6 @@
 /** JSON report: a stable document described by reports/gplcheck-report.schema.json. */
 import { findingFingerprint } from './common';
-import type { Reporter, ScanResult } from './types';
+import { RELEASE, type Reporter, type ScanResult } from './types';
 
 export const JSON_FORMAT_VERSION = 1;
 
@@ -30,35 +30,40 @@ export function toJsonDocument(r: ScanResult): object {
     },
     // each unit's entry is built as it is written: on a kernel tree, building them all at once
     // would build every reference site of every import at the same time
-    units: new MappedList(r.units, (u) => ({
-      id: u.id,
-      path: u.paths[0],
-      paths: u.paths,
-      kind: u.kind,
-      evidence: u.evidence,
-      licenses: u.licenses.map((l) => l.value),
-      licenseLocations: u.licenses.map((l) => l.location),
-      gplCompatible: u.gplCompatible,
-      importNs: u.importNs,
-      exports: u.exports.map((e) => ({
-        symbol: e.symbol,
-        exportType: e.type,
-        ...(e.namespace ? { namespace: e.namespace } : {}),
-        location: e.location,
-      })),
-      imports: u.imports.map((i) => ({
-        symbol: i.symbol,
-        exportType: i.exportType,
-        ...(i.namespace ? { namespace: i.namespace } : {}),
-        provider: i.provider ?? null,
-        providerKind: i.providerKind,
-        evidence: i.evidence,
-        locations: i.sites.map((s) => s.location),
-        ...(i.via ? { via: i.via } : {}),
-      })),
-      ...(u.builtIn ? { builtIn: u.builtIn } : {}),
-      ...(u.risk ? { risk: { level: u.risk.level, rationale: u.risk.rationale } } : {}),
-    })),
+    units: new MappedList(
+      r.units,
+      (u) => ({
+        id: u.id,
+        path: u.paths[0],
+        paths: u.paths,
+        kind: u.kind,
+        evidence: u.evidence,
+        licenses: u.licenses.map((l) => l.value),
+        licenseLocations: u.licenses.map((l) => l.location),
+        gplCompatible: u.gplCompatible,
+        importNs: u.importNs,
+        exports: u.exports.map((e) => ({
+          symbol: e.symbol,
+          exportType: e.type,
+          ...(e.namespace ? { namespace: e.namespace } : {}),
+          location: e.location,
+        })),
+        imports: u.imports.map((i) => ({
+          symbol: i.symbol,
+          exportType: i.exportType,
+          ...(i.namespace ? { namespace: i.namespace } : {}),
+          provider: i.provider ?? null,
+          providerKind: i.providerKind,
+          evidence: i.evidence,
+          locations: i.sites.map((s) => s.location),
+          ...(i.via ? { via: i.via } : {}),
+        })),
+        ...(u.builtIn ? { builtIn: u.builtIn } : {}),
+        ...(u.risk ? { risk: { level: u.risk.level, rationale: u.risk.rationale } } : {}),
+      }),
+      // written: a result read back from the cache may drop the unit's imports (types.ts RELEASE)
+      (u) => release(u, 'imports'),
+    ),
     findings: r.findings.map((f) => {
       if (!r.baseline) return f;
       const fp = findingFingerprint(f);
@@ -74,12 +79,27 @@ export function toJsonDocument(r: ScanResult): object {
   };
 }
 
-/** An array whose items are made from another's when read, one at a time; JSON sees the array. */
+/** `obj[RELEASE](key)`, when it has one: the caller is done with `obj[key]`. */
+function release(obj: unknown, key: string): void {
+  const f = obj !== null && typeof obj === 'object' ? (obj as { [RELEASE]?: unknown })[RELEASE] : undefined;
+  if (typeof f === 'function') (f as (key: string) => void).call(obj, key);
+}
+
+/**
+ * An array whose items are made from another's when read, one at a time; JSON sees the array.
+ * `written(item)` is called once the item made from it has been written out.
+ */
 export class MappedList<T, U> {
   constructor(
     private readonly items: readonly T[],
     private readonly map: (item: T) => U,
+    private readonly written?: (item: T) => void,
   ) {}
+
+  /** The item made from items[i] has been written out. */
+  done(i: number): void {
+    this.written?.(this.items[i]);
+  }
 
   get length(): number {
     return this.items.length;
@@ -139,16 +159,20 @@ export function writeJson(value: unknown, sink: (chunk: string) => void): void {
         const x: unknown = lazy ? lazy.at(i) : (v as unknown[])[i];
         if (skip(x)) put('null');
         else walk(x, inner, depth + 1);
+        lazy?.done(i);
       }
       put(`\n${pad}]`);
       return;
     }
     let first = true;
-    for (const [k, x] of Object.entries(v as object)) {
+    // each property read as it is written, and released after (a stored graph's fields)
+    for (const k of Object.keys(v as object)) {
+      const x: unknown = (v as Record<string, unknown>)[k];
       if (skip(x)) continue;
       put(`${first ? '{' : ','}\n${inner}${JSON.stringify(k)}: `);
       first = false;
       walk(x, inner, depth + 1);
+      release(v, k);
     }
     put(first ? '{}' : `\n${pad}}`);
   };

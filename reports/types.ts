@@ -51,3 +51,12 @@ export interface Reporter {
   /** The same text as `render`, handed to `sink` in pieces, for reports too large for one string. */
   write?(result: ScanResult, options: RenderOptions, sink: (chunk: string) => void): void;
 }
+
+/**
+ * A result read back from storage (the result cache) may hold its heavy properties - a unit's
+ * imports, the graph's fields - as values read when asked for. Such an object has a method
+ * under RELEASE: `obj[RELEASE](key)` says the caller is done with `obj[key]`, and the object
+ * may drop it (it is read again if asked for again). A report that walks a whole kernel tree's
+ * result so keeps one unit's imports at a time rather than all of them.
+ */
+export const RELEASE = Symbol('gplcheck.release');

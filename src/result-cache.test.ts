@@ -5,10 +5,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { loadDatabase } from '../kernel-symbols';
 import { REPORTERS } from '../reports';
-import type { ScanResult } from '../reports/types';
+import { RELEASE, type ScanResult } from '../reports/types';
 import { loadConfig } from './config';
 import type { LinkedImport } from '../rules/model';
-import { LineWriter, RACY_NS, ResultCacheError, readImports, unstableReason, writeImports } from './result-cache';
+import { LineWriter, PART_LIMITS, RACY_NS, ResultCacheError, readImports, unstableReason, writeImports } from './result-cache';
 import { scan, type ScanOptions } from './scan';
 import { TOOL } from './version';
 
@@ -111,6 +111,40 @@ describe('result cache', () => {
     expect(u.imports).toEqual([]);
     expect(Object.keys(u)).toEqual(Object.keys(cold.units.find((x) => x.id === u.id)!));
     expect(Object.keys(warm)).toEqual(Object.keys(cold));
+  });
+
+  test('a part read back may be released and is read again; the JSON report releases each unit\'s imports and the graph\'s fields', async () => {
+    for (const keepBytes of [PART_LIMITS.keepBytes, 0]) {
+      // kept in memory as read, and (keepBytes 0) read again line by line from the file
+      const saved = PART_LIMITS.keepBytes;
+      PART_LIMITS.keepBytes = keepBytes;
+      try {
+        const warm = (await scan(['.'], opts({ needFacts: false }))).result;
+        expect(fromCache(warm)).toBe(true);
+        const i = warm.units.findIndex((x) => x.imports.length > 0);
+        const u = warm.units[i];
+        const first = u.imports;
+        expect(u.imports).toBe(first); // kept until released
+        (u as unknown as { [RELEASE]: (k: string) => void })[RELEASE]('imports');
+        const again = u.imports;
+        expect(again).not.toBe(first);
+        expect(again).toEqual(cold.units[i].imports);
+        // the report: every unit's imports and every graph field read, written, and let go
+        const symbols = warm.graph!.symbols;
+        expect(REPORTERS.json.render({ ...warm, stats: { ...warm.stats, ms: 0 } }, {})).toBe(REPORTERS.json.render({ ...cold, stats: { ...cold.stats, ms: 0 } }, {}));
+        expect(u.imports).not.toBe(again);
+        expect(warm.graph!.symbols).not.toBe(symbols);
+        expect(warm.graph!.symbols).toEqual(cold.graph!.symbols);
+        // an assigned value is the unit's own: never released
+        const mine = [...again];
+        u.imports = mine;
+        (u as unknown as { [RELEASE]: (k: string) => void })[RELEASE]('imports');
+        expect(u.imports).toBe(mine);
+        expect(Object.keys(warm.graph!)).toEqual(Object.keys(cold.graph!));
+      } finally {
+        PART_LIMITS.keepBytes = saved;
+      }
+    }
   });
 });
 
@@ -399,12 +433,37 @@ describe('damaged, racy and unstable entries', () => {
     fs.writeFileSync(s.part('graph'), graph);
     const r = (await scan(['.'], s.opts())).result;
     expect(fromCache(r)).toBe(true); // sizes match: served
-    expect(() => r.graph).toThrow(ResultCacheError);
-    expect(() => r.graph).toThrow(/damaged result cache entry.*removed/);
+    // the graph's fields are read when read: any of them, and every one after
+    expect(() => r.graph!.symbols).toThrow(ResultCacheError);
+    expect(() => r.graph!.units).toThrow(/damaged result cache entry.*removed/);
     expect(fs.existsSync(s.head)).toBe(false);
     const next = (await scan(['.'], s.opts())).result;
     expect(fromCache(next)).toBe(false);
     expect(render(next)).toBe(render(s.cold));
+  });
+
+  test('a part read line by line that changes after its check is refused, and the entry removed', async () => {
+    const s = await setup('cache-changed-later');
+    const saved = PART_LIMITS.keepBytes;
+    PART_LIMITS.keepBytes = 0;
+    try {
+      const r = (await scan(['.'], s.opts())).result;
+      expect(fromCache(r)).toBe(true);
+      expect(r.units[0].imports).toEqual(s.cold.units[0].imports); // checked, and read
+      await sleep(20);
+      const file = s.part('imports');
+      fs.appendFileSync(file, ''); // no change of content: only a write
+      const fd = fs.openSync(file, 'r+');
+      const first = Buffer.alloc(1);
+      fs.readSync(fd, first, 0, 1, 0);
+      fs.writeSync(fd, first, 0, 1, 0); // the same byte, written again in place
+      fs.closeSync(fd);
+      expect(() => r.units[1].imports).toThrow(/its file changed after it was checked.*removed/);
+      expect(() => r.units[2].imports).toThrow(ResultCacheError);
+      expect(fs.existsSync(s.head)).toBe(false);
+    } finally {
+      PART_LIMITS.keepBytes = saved;
+    }
   });
 
   test('a file modified just now keeps the result out of the cache', async () => {

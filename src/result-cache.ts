@@ -16,14 +16,16 @@
  *
  * An entry is a head (the result without its heavy parts) and part files (`units[].imports`,
  * `units[].functions` and `graph`), one JSON line per unit or per graph field (a unit's imports
- * with the sites they share written once: writeImports), named by their
- * sha256. A hit returns the head with the parts attached as enumerable accessors: JSON and
- * every report see plain data, and a report that never looks at imports never parses them.
+ * as columns: writeImports), named by their sha256. A hit returns the head with the parts
+ * attached as enumerable accessors, a unit's or a graph field's line parsed when it is read:
+ * JSON and every report see plain data, and a report that never looks at imports never parses
+ * them. A report that walks them all lets each go once written (reports/types.ts RELEASE), and
+ * a large part is then read again line by line (StoredPart) rather than held.
  * Files are written atomically (temporary file, then rename), the head last, so that its
  * presence means the entry is complete. A head that cannot be parsed, belongs to another key
  * or format, or names a part that is missing or of another size is a miss, never an error.
  * Part files are opened when the head is read, so a later replacement of the entry does not
- * pull them away; their sha256 is checked when they are read.
+ * pull them away; a part's sha256 is checked when its first line is read.
  *
  * Each combination of inputs and options keeps its two newest entries; older ones are removed
  * when a new one is stored.
@@ -33,7 +35,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Location, ReadError, ReferenceSite } from '../analyzers/facts';
 import { PARSE_LIMIT_NOTE } from '../analyzers/c';
-import type { ScanResult } from '../reports/types';
+import { RELEASE, type ScanResult } from '../reports/types';
 import { LAZY_SITES, type LinkedImport } from '../rules/model';
 import { discover, type Discovery } from './discover';
 import { resolveLimits } from './analyze';
@@ -200,6 +202,8 @@ interface PartRef {
   size: number;
   sha256: string;
   lines: number;
+  /** The graph's: the field of each line, in order. */
+  fields?: string[];
 }
 
 interface Head {
@@ -505,18 +509,6 @@ export class LineWriter {
 
 const tmpName = (file: string) => `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
 
-/** Reads a whole file from an open descriptor. */
-function readAll(fd: number, size: number): Buffer {
-  const buf = Buffer.allocUnsafe(size);
-  let got = 0;
-  while (got < size) {
-    const n = fs.readSync(fd, buf, got, size - got, got);
-    if (n === 0) break;
-    got += n;
-  }
-  return got === size ? buf : buf.subarray(0, got);
-}
-
 /** Open part files of one hit, closed once read or when nothing can reach them any more. */
 interface OpenParts {
   fds: Map<string, number>;
@@ -577,54 +569,39 @@ export class ResultCache {
       return undefined;
     }
     const result = head.result;
-    const state = { open, loaded: new Map<string, unknown[]>(), failed: new Map<string, ResultCacheError>() };
+    const state = { open };
     closer.register(state, open);
     const slotDir = this.slotDir(slot);
-    /** Every line of a part, parsed; read once, then the file is closed. */
-    const part = (name: string): unknown[] => {
-      const done = state.loaded.get(name);
-      if (done) return done;
-      const failed = state.failed.get(name);
-      if (failed) throw failed;
-      const ref = head.parts[name];
-      const fd = state.open.fds.get(name);
-      const p = path.join(slotDir, path.basename(ref.file));
-      if (fd === undefined) throw new ResultCacheError(p, 'result cache part already closed');
-      let lines: unknown[];
-      try {
-        const buf = readAll(fd, ref.size);
-        if (buf.length !== ref.size || createHash('sha256').update(buf).digest('hex') !== ref.sha256) {
-          throw new ResultCacheError(p, 'damaged result cache entry (its content does not match its head); it has been removed: scan again, or scan with --no-cache');
-        }
-        lines = [];
-        let start = 0;
-        for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, start)) {
-          const line: unknown = JSON.parse(buf.toString('utf8', start, i));
-          lines.push(name === 'imports' ? readImports(line) : line);
-          start = i + 1;
-        }
-        if (lines.length !== ref.lines) throw new ResultCacheError(p, `damaged result cache entry (${lines.length} lines, its head says ${ref.lines}); it has been removed: scan again`);
-      } catch (e) {
-        fs.rmSync(file, { force: true });
-        const err = e instanceof ResultCacheError ? e : new ResultCacheError(p, `damaged result cache entry (${(e as Error).message}); it has been removed: scan again`);
-        state.failed.set(name, err);
-        throw err;
-      } finally {
-        fs.closeSync(fd);
-        state.open.fds.delete(name);
+    const stored = new Map<string, StoredPart>();
+    const partOf = (name: string): StoredPart => {
+      let p = stored.get(name);
+      if (!p) {
+        const ref = head.parts[name];
+        stored.set(name, (p = new StoredPart(state.open, name, ref, path.join(slotDir, path.basename(ref.file)), file, name === 'imports' ? readImports : (x) => x)));
       }
-      state.loaded.set(name, lines);
-      return lines;
+      return p;
     };
-    for (const name of UNIT_PARTS) {
-      if (!head.parts[name]) continue;
-      result.units.forEach((u, i) => lazy(u as unknown as Record<string, unknown>, name, () => part(name)[i]));
-    }
-    if (head.parts.graph) {
-      lazy(result as unknown as Record<string, unknown>, 'graph', () => {
-        const fields = part('graph') as [string, unknown][];
-        return Object.fromEntries(fields);
-      });
+    const unitParts = UNIT_PARTS.filter((name) => head.parts[name]);
+    result.units.forEach((u, i) => {
+      for (const name of unitParts) storedProperty(u as unknown as Record<string, unknown>, name, () => partOf(name), i);
+      Object.defineProperty(u, RELEASE, { value: (key: string) => (unitParts.includes(key as (typeof UNIT_PARTS)[number]) ? partOf(key).release(i) : undefined) });
+    });
+    const graphRef = head.parts.graph;
+    if (graphRef) {
+      const names = graphRef.fields;
+      if (!Array.isArray(names) || names.length !== graphRef.lines || !names.every((n) => typeof n === 'string')) {
+        closeAll();
+        return undefined;
+      }
+      // one property a field, each read from its line when read
+      const graph: Record<string, unknown> = {};
+      const field = (x: unknown, j: number): unknown => {
+        if (!Array.isArray(x) || x.length !== 2 || x[0] !== names[j]) throw new Error(`graph line ${j + 1} is not the field ${names[j]}`);
+        return x[1];
+      };
+      names.forEach((name, j) => storedProperty(graph, name, () => partOf('graph'), j, field));
+      Object.defineProperty(graph, RELEASE, { value: (key: string) => (names.includes(key) ? partOf('graph').release(names.indexOf(key)) : undefined) });
+      (result as unknown as Record<string, unknown>).graph = graph;
     }
     return result;
   }
@@ -684,6 +661,7 @@ export class ResultCache {
             w.endLine();
           }
         });
+        parts.graph.fields = Object.keys(graph);
         (stripped as unknown as Record<string, unknown>).graph = PLACEHOLDER;
       }
       const head: Head = { format: 'gplcheck-result-cache', formatVersion: RESULT_CACHE_FORMAT, key, parts, result: stripped };
@@ -734,24 +712,147 @@ export class ResultCache {
 }
 
 /** Turns an existing data property into an enumerable accessor that loads its value on first read. */
-function lazy(obj: Record<string, unknown>, name: string, load: () => unknown): void {
-  let value: unknown;
-  let loaded = false;
+/**
+ * `obj[name]` as line `i` of a stored part: read (and kept) when read; assigning replaces it for
+ * good; the part's release(i) drops a value read, to be read again if it is asked for again.
+ */
+function storedProperty(obj: Record<string, unknown>, name: string, part: () => StoredPart, i: number, pick?: (line: unknown, i: number) => unknown): void {
   Object.defineProperty(obj, name, {
     enumerable: true,
     configurable: true,
-    get() {
-      if (!loaded) {
-        value = load();
-        loaded = true;
-      }
-      return value;
-    },
-    set(v: unknown) {
-      value = v;
-      loaded = true;
-    },
+    get: () => part().get(i, pick),
+    set: (v: unknown) => part().set(i, v),
   });
+}
+
+/** Parts up to `keepBytes` are kept as read; larger ones are read again line by line (tests
+ *  lower it to read small parts so). */
+export const PART_LIMITS = { keepBytes: 32 * 1024 * 1024 };
+
+/**
+ * One part file of a hit. Its sha256 is checked the first time a line is asked for, in one
+ * pass that also finds where each line starts; a part of up to PART_LIMITS.keepBytes is kept in
+ * memory from then on, a larger one is read again a line at a time (a kernel tree's imports
+ * are 355 MB: read and parsed whole, a report that walks them all held them all). A line read
+ * again is checked to be the line: the file still of its size, modified and changed when it
+ * was checked (a write changes those), and the line ending where the pass found it.
+ */
+class StoredPart {
+  private starts: Float64Array | undefined;
+  private bytes: Buffer | undefined;
+  private stat: string | undefined;
+  private readonly values: unknown[] = [];
+  /** 1: values[i] read from the file; 2: assigned. */
+  private readonly state: Uint8Array;
+  private failed: ResultCacheError | undefined;
+
+  constructor(
+    private readonly open: OpenParts,
+    private readonly name: string,
+    private readonly ref: PartRef,
+    private readonly file: string,
+    private readonly headFile: string,
+    private readonly decode: (line: unknown) => unknown,
+  ) {
+    this.state = new Uint8Array(Math.max(0, ref.lines));
+  }
+
+  get(i: number, pick?: (line: unknown, i: number) => unknown): unknown {
+    if (this.state[i]) return this.values[i];
+    if (this.failed) throw this.failed;
+    if (!this.bytes && !this.open.fds.has(this.name)) throw new ResultCacheError(this.file, 'result cache part already closed');
+    const value = this.guard(() => {
+      const line = this.decode(this.read(i));
+      return pick ? pick(line, i) : line;
+    });
+    this.values[i] = value;
+    this.state[i] = 1;
+    return value;
+  }
+
+  set(i: number, v: unknown): void {
+    this.values[i] = v;
+    this.state[i] = 2;
+  }
+
+  /** Forgets line i's value, unless it was assigned. */
+  release(i: number): void {
+    if (this.state[i] !== 1) return;
+    this.values[i] = undefined;
+    this.state[i] = 0;
+  }
+
+  /** Line i, parsed. */
+  private read(i: number): unknown {
+    const fd = this.open.fds.get(this.name);
+    if (!this.starts) this.check(fd!);
+    const from = this.starts![i];
+    const to = this.starts![i + 1] - 1; // without its newline
+    if (from === undefined || !(to >= from)) throw new Error(`no line ${i + 1} of ${this.ref.lines}`);
+    if (this.bytes) return JSON.parse(this.bytes.toString('utf8', from, to)) as unknown;
+    if (statOf(fs.fstatSync(fd!, { bigint: true })) !== this.stat) {
+      throw new ResultCacheError(this.file, 'damaged result cache entry (its file changed after it was checked); it has been removed: scan again');
+    }
+    const buf = Buffer.allocUnsafe(to + 1 - from);
+    let got = 0;
+    while (got < buf.length) {
+      const n = fs.readSync(fd!, buf, got, buf.length - got, from + got);
+      if (n === 0) break;
+      got += n;
+    }
+    if (got !== buf.length || buf[buf.length - 1] !== 10) throw new Error(`line ${i + 1} does not end where it did`);
+    return JSON.parse(buf.toString('utf8', 0, buf.length - 1)) as unknown;
+  }
+
+  /** The pass over the whole file: its sha256, its size, its lines. */
+  private check(fd: number): void {
+    const size = this.ref.size;
+    const keep = size <= PART_LIMITS.keepBytes;
+    const st = fs.fstatSync(fd, { bigint: true });
+    const hash = createHash('sha256');
+    const starts: number[] = [0];
+    const chunk = keep ? Buffer.allocUnsafe(size) : Buffer.allocUnsafe(Math.min(size, 4 << 20));
+    let at = 0;
+    while (at < size) {
+      const into = keep ? chunk.subarray(at) : chunk;
+      const n = fs.readSync(fd, into, 0, Math.min(into.length, size - at), at);
+      if (n === 0) break;
+      const got = into.subarray(0, n);
+      hash.update(got);
+      for (let j = got.indexOf(10); j >= 0; j = got.indexOf(10, j + 1)) starts.push(at + j + 1);
+      at += n;
+    }
+    if (at !== size || hash.digest('hex') !== this.ref.sha256) {
+      throw new ResultCacheError(this.file, 'damaged result cache entry (its content does not match its head); it has been removed: scan again, or scan with --no-cache');
+    }
+    if (starts[starts.length - 1] !== size) throw new Error('its last line has no newline');
+    if (starts.length - 1 !== this.ref.lines) throw new ResultCacheError(this.file, `damaged result cache entry (${starts.length - 1} lines, its head says ${this.ref.lines}); it has been removed: scan again`);
+    this.starts = Float64Array.from(starts);
+    if (keep) {
+      this.bytes = chunk;
+      fs.closeSync(fd);
+      this.open.fds.delete(this.name);
+    } else {
+      this.stat = statOf(st);
+    }
+  }
+
+  /** Runs `fn`; a problem removes the entry and is this part's error from then on. */
+  private guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      fs.rmSync(this.headFile, { force: true });
+      const err = e instanceof ResultCacheError ? e : new ResultCacheError(this.file, `damaged result cache entry (${(e as Error).message}); it has been removed: scan again`);
+      this.failed = err;
+      throw err;
+    }
+  }
+}
+
+/** What a write to a file changes: its size, modification and change times. */
+function statOf(st: fs.BigIntStats): string {
+  return `${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
 }
 
 // ---------------------------------------------------------------------------------------------
