@@ -259,6 +259,15 @@ describe('damaged, racy and unstable entries', () => {
     const head = JSON.parse(fs.readFileSync(foreign.head, 'utf8'));
     fs.writeFileSync(foreign.head, JSON.stringify({ ...head, key: '0'.repeat(64) }));
     expect(fromCache((await scan(['.'], foreign.opts())).result)).toBe(false);
+
+    // and one whose graph part does not name its fields, one a line
+    const unnamed = await setup('cache-unnamed');
+    const h = JSON.parse(fs.readFileSync(unnamed.head, 'utf8'));
+    expect(h.parts.graph.fields).toEqual(Object.keys(unnamed.cold.graph!));
+    fs.writeFileSync(unnamed.head, JSON.stringify({ ...h, parts: { ...h.parts, graph: { ...h.parts.graph, fields: h.parts.graph.fields.slice(1) } } }));
+    r = (await scan(['.'], unnamed.opts())).result;
+    expect(fromCache(r)).toBe(false);
+    expect(render(r)).toBe(render(unnamed.cold));
   });
 
   test('parts hold one line per graph field or unit, JSON.stringify exactly, arrays written item by item', async () => {

@@ -242,9 +242,9 @@ const PLACEHOLDER = 0;
  * written, and only the binary sites among them may be shared ones.
  */
 export function writeImports(w: LineWriter, imports: readonly LinkedImport[]): void {
-  const index = new Map<object, number>();
-  const seen = new Set<object>();
-  const shared: object[] = [];
+  const index = new Map<ReferenceSite, number>();
+  const seen = new Set<ReferenceSite>();
+  const shared: ReferenceSite[] = [];
   for (const imp of imports) {
     if ((imp as { [LAZY_SITES]?: unknown })[LAZY_SITES] !== undefined) continue;
     for (const site of imp.sites) {
@@ -253,7 +253,7 @@ export function writeImports(w: LineWriter, imports: readonly LinkedImport[]): v
     }
   }
   const paths = new PathTable();
-  const sharedText = shared.map((site) => paths.site(site as ReferenceSite));
+  const sharedText = shared.map((site) => paths.site(site));
   const words = new Words();
   const symbols: string[] = [];
   const fields: number[] = [];
@@ -549,6 +549,8 @@ export class ResultCache {
     }
     if (!head || head.format !== 'gplcheck-result-cache' || head.formatVersion !== RESULT_CACHE_FORMAT || head.key !== key) return undefined;
     if (!head.result || !Array.isArray(head.result.units) || typeof head.parts !== 'object' || head.parts === null) return undefined;
+    const names = head.parts.graph?.fields;
+    if (head.parts.graph && !(Array.isArray(names) && names.length === head.parts.graph.lines && names.every((n) => typeof n === 'string'))) return undefined;
     const open: OpenParts = { fds: new Map() };
     const closeAll = () => {
       for (const fd of open.fds.values()) fs.closeSync(fd);
@@ -569,6 +571,7 @@ export class ResultCache {
       return undefined;
     }
     const result = head.result;
+    // every accessor below reaches `state`: the files close once none of them can be read
     const state = { open };
     closer.register(state, open);
     const slotDir = this.slotDir(slot);
@@ -586,13 +589,7 @@ export class ResultCache {
       for (const name of unitParts) storedProperty(u as unknown as Record<string, unknown>, name, () => partOf(name), i);
       Object.defineProperty(u, RELEASE, { value: (key: string) => (unitParts.includes(key as (typeof UNIT_PARTS)[number]) ? partOf(key).release(i) : undefined) });
     });
-    const graphRef = head.parts.graph;
-    if (graphRef) {
-      const names = graphRef.fields;
-      if (!Array.isArray(names) || names.length !== graphRef.lines || !names.every((n) => typeof n === 'string')) {
-        closeAll();
-        return undefined;
-      }
+    if (names) {
       // one property a field, each read from its line when read
       const graph: Record<string, unknown> = {};
       const field = (x: unknown, j: number): unknown => {
