@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { discover } from './discover';
+import { DiscoveryStream, discover } from './discover';
 
 let root: string;
 let outside: string;
@@ -55,4 +55,52 @@ test('a missing input is an error naming it', () => {
   const d = discover(['nope/nothing'], { cwd: root });
   expect(d.errors).toEqual([{ path: 'nope/nothing', message: 'cannot read: no such file or directory' }]);
   expect(d.files).toEqual([]);
+});
+
+describe('DiscoveryStream: the walk as files are taken', () => {
+  test('walk order: each directory in name order, depth first; files reached by a link last, and only if not reached directly', () => {
+    const s = new DiscoveryStream([root], { cwd: root });
+    const order = [...s].map((f) => f.path);
+    expect(order).toEqual(['.gitignore', 'src/a.c', 'src/sub/.gitignore', 'src/sub/b.c', 'vendor/lib/v.c']);
+    expect(s.excluded).toBe(2);
+    expect(s.errors).toHaveLength(1);
+    // the same tree, the direct file out of reach: the link's file is given, at the end
+    const only = new DiscoveryStream([root], { cwd: root, exclude: ['src/a.c'] });
+    expect([...only].map((f) => f.path)).toEqual(['.gitignore', 'src/sub/.gitignore', 'src/sub/b.c', 'vendor/lib/v.c', 'a-again.c']);
+  });
+
+  test('the walk runs as files are taken: a directory is listed only when the walk reaches it', () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'gplcheck-stream-'));
+    try {
+      fs.mkdirSync(path.join(base, 'a'));
+      fs.mkdirSync(path.join(base, 'z'));
+      fs.writeFileSync(path.join(base, 'a/1.c'), '');
+      fs.writeFileSync(path.join(base, 'a/2.c'), '');
+      const s = new DiscoveryStream(['.'], { cwd: base });
+      const it = s[Symbol.iterator]();
+      expect(it.next().value?.path).toBe('a/1.c');
+      expect(s.errors).toEqual([]);
+      // made after the first file was taken: z/ has not been listed yet, a/ has
+      fs.writeFileSync(path.join(base, 'z/late.c'), '');
+      fs.writeFileSync(path.join(base, 'a/3.c'), '');
+      fs.rmSync(path.join(base, 'a/2.c'));
+      const rest: string[] = [];
+      for (let r = it.next(); !r.done; r = it.next()) rest.push(r.value.path);
+      expect(rest).toEqual(['a/2.c', 'z/late.c']);
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  test('errors and exclusions are counted as the walk meets them; a stream is walked once', () => {
+    const s = new DiscoveryStream(['nope', root], { cwd: root, exclude: ['vendor/**'] });
+    const it = s[Symbol.iterator]();
+    expect(s.errors).toEqual([]);
+    it.next();
+    expect(s.errors).toEqual([{ path: 'nope', message: 'cannot read: no such file or directory' }]);
+    while (!it.next().done);
+    expect(s.errors.map((e) => e.path)).toEqual(['nope', 'link-out']);
+    expect(s.excluded).toBe(3); // build/, src/sub/b.o, vendor/
+    expect(() => [...s]).toThrow('DiscoveryStream: the walk runs once; it has been taken already');
+  });
 });

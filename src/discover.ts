@@ -135,134 +135,178 @@ function insideLoc(child: Loc, root: string): boolean {
 
 const keyOf = (l: Loc): string => (l.raw ? `raw:${l.raw.toString('latin1')}` : l.str);
 
-export function discover(inputs: string[], options: DiscoverOptions = {}): Discovery {
-  const cwd = options.cwd ?? process.cwd();
-  const useGitignore = options.gitignore !== false;
-  const excludeMatch = options.exclude?.length ? picomatch(options.exclude, { dot: true, basename: true }) : null;
-  const files: DiscoveredFile[] = [];
-  const errors: ReadError[] = [];
-  const seen = new Set<string>();
-  let excluded = 0;
-  /** Files reached through a symbolic link: kept unless the same file is scanned directly. */
-  const linked: DiscoveredFile[] = [];
-  let scopes: IgnoreScope[] = [];
-  let scanRoot = '';
+/**
+ * The files of a scan in the order the walk reaches them, one at a time, so that analysis can
+ * begin before the walk ends: the inputs in turn, each directory's entries in name order (UTF-16
+ * code units), depth first; then the files reached only through a symbolic link (a file also
+ * reached directly is given once, directly). `errors` and `excluded` are complete once every
+ * file has been taken. The walk runs as the files are taken, and once only.
+ */
+export class DiscoveryStream implements Iterable<DiscoveredFile> {
+  /** Unreadable entries, broken links and links out of the root, as the walk meets them. */
+  readonly errors: ReadError[] = [];
+  private left = 0;
+  private started = false;
 
-  function isExcluded(abs: string, isDir: boolean): boolean {
-    if (!excludeMatch && scopes.length === 0) return false;
-    const rel = path.relative(scanRoot, abs);
-    if (rel === '') return false;
-    if (excludeMatch && excludeMatch(rel.split(path.sep).join('/'))) return true;
-    for (const sc of scopes) {
-      const r = path.relative(sc.dir, abs);
-      if (r === '' || r.startsWith('..')) continue;
-      const posix = r.split(path.sep).join('/') + (isDir ? '/' : '');
-      if (sc.rules.ignores(posix)) return true;
-    }
-    return false;
+  constructor(
+    private readonly inputs: string[],
+    private readonly options: DiscoverOptions = {},
+  ) {}
+
+  /** Files and directories left out by .gitignore or --exclude so far (not errors: asked for). */
+  get excluded(): number {
+    return this.left;
   }
 
-  function loadGitignore(dir: string): void {
-    if (!useGitignore) return;
-    const file = path.join(dir, '.gitignore');
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch {
-      return; // no .gitignore here
-    }
-    scopes.push({ dir, rules: ignore().add(text) });
+  [Symbol.iterator](): Iterator<DiscoveredFile> {
+    if (this.started) throw new Error('DiscoveryStream: the walk runs once; it has been taken already');
+    this.started = true;
+    return this.walkAll();
   }
 
-  // Synchronous calls on purpose: on a local file system they are several times faster than
-  // awaiting one promise per entry, and discovery is not where a scan should spend its time.
-  function walk(at: Loc, shown: string, root: string, dirent?: fs.Dirent<Buffer>): void {
-    const abs = at.str;
-    if (dirent && dirent.isFile()) {
-      if (isExcluded(abs, false)) excluded++;
-      else files.push({ path: shown, absolute: abs, ...(at.raw ? { raw: at.raw } : {}), size: -1 });
-      return;
+  private *walkAll(): Generator<DiscoveredFile, void, undefined> {
+    const { inputs, options, errors } = this;
+    const cwd = options.cwd ?? process.cwd();
+    const useGitignore = options.gitignore !== false;
+    const excludeMatch = options.exclude?.length ? picomatch(options.exclude, { dot: true, basename: true }) : null;
+    const seen = new Set<string>();
+    /** Absolute paths of the files given so far. */
+    const direct = new Set<string>();
+    /** Files reached through a symbolic link: given at the end unless the same file is given directly. */
+    const linked: DiscoveredFile[] = [];
+    let scopes: IgnoreScope[] = [];
+    let scanRoot = '';
+    const leaveOut = (): void => {
+      this.left++;
+    };
+
+    function isExcluded(abs: string, isDir: boolean): boolean {
+      if (!excludeMatch && scopes.length === 0) return false;
+      const rel = path.relative(scanRoot, abs);
+      if (rel === '') return false;
+      if (excludeMatch && excludeMatch(rel.split(path.sep).join('/'))) return true;
+      for (const sc of scopes) {
+        const r = path.relative(sc.dir, abs);
+        if (r === '' || r.startsWith('..')) continue;
+        const posix = r.split(path.sep).join('/') + (isDir ? '/' : '');
+        if (sc.rules.ignores(posix)) return true;
+      }
+      return false;
     }
-    let st;
-    try {
-      st = fs.lstatSync(fsPath(at));
-    } catch (e) {
-      errors.push({ path: shown, message: `cannot read: ${errText(e)}` });
-      return;
-    }
-    let real: Loc = at;
-    if (st.isSymbolicLink()) {
+
+    function loadGitignore(dir: string): void {
+      if (!useGitignore) return;
+      const file = path.join(dir, '.gitignore');
+      let text: string;
       try {
-        real = realLoc(at);
-      } catch (e) {
-        errors.push({ path: shown, message: `broken symbolic link: ${errText(e)}` });
+        text = fs.readFileSync(file, 'utf8');
+      } catch {
+        return; // no .gitignore here
+      }
+      scopes.push({ dir, rules: ignore().add(text) });
+    }
+
+    // Synchronous calls on purpose: on a local file system they are several times faster than
+    // awaiting one promise per entry, and discovery is not where a scan should spend its time.
+    function* walk(at: Loc, shown: string, root: string, dirent?: fs.Dirent<Buffer>): Generator<DiscoveredFile, void, undefined> {
+      const abs = at.str;
+      if (dirent && dirent.isFile()) {
+        if (isExcluded(abs, false)) leaveOut();
+        else {
+          direct.add(abs);
+          yield { path: shown, absolute: abs, ...(at.raw ? { raw: at.raw } : {}), size: -1 };
+        }
         return;
       }
-      if (!insideLoc(real, root)) {
-        errors.push({ path: shown, message: `symbolic link to ${real.str} leads outside the scan root ${root}; not followed` });
-        return;
-      }
+      let st;
       try {
-        st = fs.statSync(fsPath(real));
+        st = fs.lstatSync(fsPath(at));
       } catch (e) {
         errors.push({ path: shown, message: `cannot read: ${errText(e)}` });
         return;
       }
-    }
-    const key = keyOf(real);
-    if (seen.has(key)) return; // a loop, or the same file reached twice
-    seen.add(key);
-    if (isExcluded(abs, st.isDirectory())) {
-      excluded++;
-      return;
-    }
-    if (st.isDirectory()) {
-      let entries: fs.Dirent<Buffer>[];
-      try {
-        entries = fs.readdirSync(fsPath(at), { withFileTypes: true, encoding: 'buffer' });
-      } catch (e) {
-        errors.push({ path: shown, message: `cannot list directory: ${errText(e)}` });
+      let real: Loc = at;
+      if (st.isSymbolicLink()) {
+        try {
+          real = realLoc(at);
+        } catch (e) {
+          errors.push({ path: shown, message: `broken symbolic link: ${errText(e)}` });
+          return;
+        }
+        if (!insideLoc(real, root)) {
+          errors.push({ path: shown, message: `symbolic link to ${real.str} leads outside the scan root ${root}; not followed` });
+          return;
+        }
+        try {
+          st = fs.statSync(fsPath(real));
+        } catch (e) {
+          errors.push({ path: shown, message: `cannot read: ${errText(e)}` });
+          return;
+        }
+      }
+      const key = keyOf(real);
+      if (seen.has(key)) return; // a loop, or the same file reached twice
+      seen.add(key);
+      if (isExcluded(abs, st.isDirectory())) {
+        leaveOut();
         return;
       }
-      const depth = scopes.length;
-      const named = entries.map((e) => ({ e, ...child(at, e.name) }));
-      if (named.some((n) => n.name === '.gitignore' && !n.loc.raw)) loadGitignore(abs);
-      named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      for (const n of named) {
-        if (SKIP_DIRS.has(n.name)) continue;
-        walk(n.loc, path.join(shown, n.name), root, n.e);
+      if (st.isDirectory()) {
+        let entries: fs.Dirent<Buffer>[];
+        try {
+          entries = fs.readdirSync(fsPath(at), { withFileTypes: true, encoding: 'buffer' });
+        } catch (e) {
+          errors.push({ path: shown, message: `cannot list directory: ${errText(e)}` });
+          return;
+        }
+        const depth = scopes.length;
+        const named = entries.map((e) => ({ e, ...child(at, e.name) }));
+        if (named.some((n) => n.name === '.gitignore' && !n.loc.raw)) loadGitignore(abs);
+        named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        for (const n of named) {
+          if (SKIP_DIRS.has(n.name)) continue;
+          yield* walk(n.loc, path.join(shown, n.name), root, n.e);
+        }
+        scopes.length = depth;
+      } else if (st.isFile()) {
+        const f: DiscoveredFile = { path: shown, absolute: real.str, ...(real.raw ? { raw: real.raw } : {}), size: st.size };
+        if (real !== at) linked.push(f);
+        else {
+          direct.add(f.absolute);
+          yield f;
+        }
       }
-      scopes.length = depth;
-    } else if (st.isFile()) {
-      const f: DiscoveredFile = { path: shown, absolute: real.str, ...(real.raw ? { raw: real.raw } : {}), size: st.size };
-      if (real !== at) linked.push(f);
-      else files.push(f);
+      // sockets, fifos and devices are not files to analyse; reading a fifo would block.
     }
-    // sockets, fifos and devices are not files to analyse; reading a fifo would block.
-  }
 
-  for (const input of inputs) {
-    const abs = path.resolve(cwd, input);
-    let root = abs;
-    try {
-      root = fs.realpathSync(abs);
-      const st = fs.statSync(root);
-      if (!st.isDirectory()) root = path.dirname(root);
-    } catch (e) {
-      errors.push({ path: input, message: `cannot read: ${errText(e)}` });
-      continue;
+    for (const input of inputs) {
+      const abs = path.resolve(cwd, input);
+      let root = abs;
+      try {
+        root = fs.realpathSync(abs);
+        const st = fs.statSync(root);
+        if (!st.isDirectory()) root = path.dirname(root);
+      } catch (e) {
+        errors.push({ path: input, message: `cannot read: ${errText(e)}` });
+        continue;
+      }
+      scanRoot = abs;
+      scopes = [];
+      yield* walk({ str: abs }, displayPath(abs, cwd), root);
     }
-    scanRoot = abs;
-    scopes = [];
-    walk({ str: abs }, displayPath(abs, cwd), root);
-  }
-  const direct = new Set(files.map((f) => f.absolute));
-  for (const f of linked) {
-    if (!direct.has(f.absolute)) {
-      direct.add(f.absolute);
-      files.push(f);
+    for (const f of linked) {
+      if (!direct.has(f.absolute)) {
+        direct.add(f.absolute);
+        yield f;
+      }
     }
   }
+}
+
+/** Every file of a scan at once, in path order (see DiscoveryStream for the walk). */
+export function discover(inputs: string[], options: DiscoverOptions = {}): Discovery {
+  const stream = new DiscoveryStream(inputs, options);
+  const files = [...stream];
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files, errors, excluded };
+  return { files, errors: stream.errors, excluded: stream.excluded };
 }

@@ -6,6 +6,7 @@ import { loadDatabase } from '../kernel-symbols';
 import { REPORTERS } from '../reports';
 import { FactsCache } from './cache';
 import { mergeShards } from './merge';
+import { ProcessPool } from './process-pool';
 import { analyze, scan, shardOf, type ScanOptions } from './scan';
 
 jest.setTimeout(180_000);
@@ -33,6 +34,36 @@ test('byte-identical reports with --jobs 1 and --jobs 2, run after run', async (
   expect(one.length).toBeGreaterThan(1000);
   expect(two).toBe(one);
   expect(again).toBe(one);
+});
+
+test('streaming discovery: sources go to the analysis processes while the walk goes on', async () => {
+  const dir = fs.mkdtempSync(path.join(tmp, 'stream-'));
+  fs.mkdirSync(path.join(dir, 'a'));
+  fs.mkdirSync(path.join(dir, 'z'));
+  for (let i = 0; i < 100; i++) fs.writeFileSync(path.join(dir, `a/f${String(i).padStart(3, '0')}.c`), `#include <linux/slab.h>\nvoid f${i}(void *p) { kfree(p); }\n`);
+  // The pool starts with the second batch of 32 sources, 64 files into a/. A file made then in
+  // z/, which the walk has not listed yet, is found only if the walk was still going on.
+  const original = ProcessPool.prototype.run;
+  const run = jest.spyOn(ProcessPool.prototype, 'run');
+  let first = true;
+  run.mockImplementation(function (this: ProcessPool<unknown, unknown>, task: unknown) {
+    if (first) {
+      first = false;
+      fs.writeFileSync(path.join(dir, 'z/late.c'), '#include <linux/slab.h>\nvoid late(void *p) { kfree(p); }\n');
+    }
+    return original.call(this, task);
+  });
+  try {
+    const streamed = await scan([dir], { db, cwd: dir, now, command: 'gplcheck scan', cache: false, jobs: 2 });
+    expect(run).toHaveBeenCalled();
+    expect(streamed.facts.map((f) => f.path)).toContain('z/late.c');
+    expect(streamed.result.stats.files).toBe(101);
+    run.mockRestore();
+    const one = await scan([dir], { db, cwd: dir, now, command: 'gplcheck scan', cache: false, jobs: 1 });
+    expect(render(streamed.result).replace(/"ms": \d+/g, '')).toBe(render(one.result).replace(/"ms": \d+/g, ''));
+  } finally {
+    run.mockRestore();
+  }
 });
 
 describe('facts cache', () => {

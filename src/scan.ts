@@ -9,11 +9,11 @@ import type { ScanResult } from '../reports/types';
 import { defaultCacheDir } from './cache';
 import { openResultCache } from './result-cache';
 import { classifyByName, resolveLimits, type Limits } from './analyze';
-import { discover, type DiscoveredFile } from './discover';
+import { DiscoveryStream, type DiscoveredFile } from './discover';
 import { link } from './link';
 import { KnowledgeBase } from '../kernel-symbols/history';
 import { TOOL, PACKAGE_ROOT } from './version';
-import { analyzeBatch, type BatchResult, type BatchTask } from './worker';
+import { analyzeBatch, type BatchFile, type BatchResult, type BatchTask } from './worker';
 import { ReadAhead } from './read-ahead';
 import { assess } from './assess';
 import { isUnder, type LoadedConfig } from './config';
@@ -122,54 +122,104 @@ function shareStrings(r: BatchResult, interner: Interner): void {
 }
 
 /**
- * C sources go to a pool of analysis processes (src/process-pool.ts): parsing is the expensive
- * part of a scan and the facts of a source file are small. Binaries are analysed in this
- * process meanwhile: reading ELF is cheap next to copying its many relocation sites across.
+ * The batches of one scan, taken as discovery forms them (src/discover.ts streams the walk).
+ * Sources and build files ("heavy") go to a pool of analysis processes (src/process-pool.ts) from
+ * the second such batch on, while the walk goes on: parsing is the expensive part of a scan and
+ * the facts of a source file are small. Binaries and the rest ("light") are analysed in this
+ * process once the walk is done, a thread reading their batches ahead (src/read-ahead.ts):
+ * reading ELF is cheap next to copying its many relocation sites across. With one job, or
+ * without the processes' compiled entry point, every batch is analysed here.
  */
-async function runBatches(
-  tasks: { task: BatchTask; heavy: boolean }[],
-  jobs: number,
-  interner: Interner,
-  onProgress?: (done: number, total: number) => void,
-): Promise<BatchResult[]> {
-  const total = tasks.reduce((n, t) => n + t.task.files.length, 0);
-  let done = 0;
-  const progress = (t: { task: BatchTask }, r: BatchResult): BatchResult => {
-    done += t.task.files.length;
-    onProgress?.(done, total);
-    shareStrings(r, interner);
-    return r;
-  };
-  onProgress?.(0, total);
-  const heavy = tasks.filter((t) => t.heavy).length;
-  const file = jobs > 1 && heavy > 1 ? workerFile() : undefined;
-  // With more than one core, a thread reads the binaries' batches ahead of their analysis.
-  const light = tasks.filter((t) => !t.heavy).map((t) => t.task);
-  const readAhead = jobs > 1 && light.length >= MIN_READ_AHEAD_BATCHES ? ReadAhead.start() : undefined;
-  readAhead?.begin(
-    light.map((t) => t.files),
-    light[0].limits,
-  );
-  try {
-    if (!file) return (await analyzeHere(tasks, () => true, readAhead, progress)) as BatchResult[]; // every task here
-    const pool = new ProcessPool<BatchTask, BatchResult>(file, jobs, ANALYSIS_NODE_OPTIONS, ANALYSIS_ENV);
-    try {
-      const pending = tasks.map((t) =>
-        t.heavy
-          ? pool.run(t.task).then(
-              (r) => progress(t, r),
-              (e: unknown) => progress(t, failedBatch(t.task, e)),
-            )
-          : undefined,
+class Batches {
+  private readonly tasks: BatchTask[] = [];
+  private readonly results: (BatchResult | Promise<BatchResult> | undefined)[] = [];
+  /** Heavy tasks not sent to the pool (at most one once the pool has started). */
+  private readonly heavyHere: number[] = [];
+  private readonly light: number[] = [];
+  private readonly file: string | undefined;
+  private pool: ProcessPool<BatchTask, BatchResult> | undefined;
+  private filesDone = 0;
+
+  constructor(
+    private readonly jobs: number,
+    private readonly interner: Interner,
+    /** Called as batches are done, with the files of every batch done so far. */
+    private readonly onDone: (files: number) => void,
+  ) {
+    this.file = jobs > 1 ? workerFile() : undefined;
+  }
+
+  /** Whether heavy batches go to the pool as they come (false: they wait for `finish`, here). */
+  get parallel(): boolean {
+    return this.pool !== undefined;
+  }
+
+  addHeavy(task: BatchTask): void {
+    this.heavyHere.push(this.add(task));
+    // one batch of sources alone is analysed here: a process would take longer to start
+    if (!this.file || (!this.pool && this.heavyHere.length < 2)) return;
+    this.pool ??= new ProcessPool<BatchTask, BatchResult>(this.file, this.jobs, ANALYSIS_NODE_OPTIONS, ANALYSIS_ENV);
+    for (const i of this.heavyHere.splice(0)) {
+      const t = this.tasks[i];
+      this.results[i] = this.pool.run(t).then(
+        (r) => this.done(t, r),
+        (e: unknown) => this.done(t, failedBatch(t, e)),
       );
-      // binaries in this thread meanwhile, one batch after the other
-      const local = await analyzeHere(tasks, (t) => !t.heavy, readAhead, progress);
-      return await Promise.all(tasks.map((_, i) => local[i] ?? pending[i]!));
-    } finally {
-      await pool.destroy();
     }
-  } finally {
-    readAhead?.close();
+  }
+
+  addLight(task: BatchTask): void {
+    this.light.push(this.add(task));
+  }
+
+  /** Analyses what is left here and waits for the pool: every batch's result, in the order the batches were added. */
+  async finish(): Promise<BatchResult[]> {
+    const light = this.light.map((i) => this.tasks[i]);
+    // With more than one core, a thread reads the binaries' batches ahead of their analysis.
+    const readAhead = this.jobs > 1 && light.length >= MIN_READ_AHEAD_BATCHES ? ReadAhead.start() : undefined;
+    readAhead?.begin(
+      light.map((t) => t.files),
+      light[0].limits,
+    );
+    try {
+      for (const i of this.heavyHere) {
+        this.results[i] = await this.here(this.tasks[i]);
+        // Return to the event loop after each batch of sources: tree-sitter frees a parse tree's
+        // native memory only in a finaliser, which never runs while this thread stays busy.
+        await new Promise((r) => setImmediate(r));
+      }
+      // binaries in this thread, one batch after the other, while the pool parses
+      for (let place = 0; place < this.light.length; place++) {
+        const pre = readAhead ? readAhead.take(place) : undefined;
+        this.results[this.light[place]] = await this.here(this.tasks[this.light[place]], pre);
+        readAhead?.done(place);
+      }
+      return await Promise.all(this.results as (BatchResult | Promise<BatchResult>)[]);
+    } finally {
+      readAhead?.close();
+    }
+  }
+
+  /** Ends the pool's processes (after `finish`, or when the scan fails). */
+  async close(): Promise<void> {
+    await this.pool?.destroy();
+  }
+
+  private add(task: BatchTask): number {
+    this.results.push(undefined);
+    return this.tasks.push(task) - 1;
+  }
+
+  private async here(task: BatchTask, pre?: ReturnType<ReadAhead['take']>): Promise<BatchResult> {
+    const r = await analyzeBatch(task, pre).catch((e: unknown) => failedBatch(task, e));
+    return this.done(task, r);
+  }
+
+  private done(task: BatchTask, r: BatchResult): BatchResult {
+    shareStrings(r, this.interner);
+    this.filesDone += task.files.length;
+    this.onDone(this.filesDone);
+    return r;
   }
 }
 
@@ -177,53 +227,21 @@ async function runBatches(
  *  50 ms to start, during which the first batches are read here anyway. */
 const MIN_READ_AHEAD_BATCHES = 4;
 
-/**
- * Analyses the tasks `here` picks in this thread, one after the other, in order; undefined in
- * the place of the others. `readAhead` was given the light tasks' files (all of them, in order):
- * it reads them ahead of their analysis.
- */
-async function analyzeHere(
-  tasks: { task: BatchTask; heavy: boolean }[],
-  here: (t: { heavy: boolean }) => boolean,
-  readAhead: ReadAhead | undefined,
-  progress: (t: { task: BatchTask }, r: BatchResult) => BatchResult,
-): Promise<(BatchResult | undefined)[]> {
-  let at = 0; // the next light task's place among all of them
-  const out: (BatchResult | undefined)[] = [];
-  for (let i = 0; i < tasks.length; i++) {
-    const t = tasks[i];
-    if (!here(t)) {
-      out.push(undefined);
-      continue;
-    }
-    const place = t.heavy ? -1 : at++;
-    const pre = readAhead && place >= 0 ? readAhead.take(place) : undefined;
-    const r = await analyzeBatch(t.task, pre).catch((e: unknown) => failedBatch(t.task, e));
-    if (readAhead && place >= 0) readAhead.done(place);
-    out.push(progress(t, r));
-    // Return to the event loop after each batch of sources: tree-sitter frees a parse tree's
-    // native memory only in a finaliser, which never runs while this thread stays busy.
-    if (t.heavy) await new Promise((r) => setImmediate(r));
-  }
-  return out;
-}
+/** While the walk goes on, this thread turns to the pool's messages every so many files. */
+const WALK_YIELD_FILES = 512;
 
-/** Discovery and analysis: per-file facts, no linking. */
+const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+const byPathAndMessage = (a: ReadError, b: ReadError): number => byPath(a, b) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0);
+
+/**
+ * Discovery and analysis: per-file facts, no linking. Files are batched as the walk reaches
+ * them and sources go to the analysis processes at once; the facts and errors come out in path
+ * order whatever the order of the walk, the batches or the processes.
+ */
 export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rules'>): Promise<AnalysisOutput> {
   const started = Date.now();
-  const found = discover(inputs, { cwd: options.cwd, exclude: options.exclude, gitignore: options.gitignore });
-  let files: DiscoveredFile[] = found.files;
-  let ignored = 0;
+  const found = new DiscoveryStream(inputs, { cwd: options.cwd, exclude: options.exclude, gitignore: options.gitignore });
   const ignore = options.config?.ignore ?? [];
-  if (ignore.length) {
-    const kept = files.filter((f) => !ignore.some((d) => isUnder(f.absolute, d)));
-    ignored = files.length - kept.length;
-    files = kept;
-  }
-  if (options.shard) {
-    const { index, count } = options.shard;
-    files = files.filter((f) => shardOf(f.path, count) === index);
-  }
   const jobs = Math.max(1, options.jobs ?? os.availableParallelism());
   const limits = resolveLimits(options.limits);
   const cache =
@@ -235,46 +253,87 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
       : undefined;
   const evidence: EvidenceLevel = options.shard ? 'all' : options.evidence ?? 'boundary';
   const interner = new Interner();
-  const tasks: { task: BatchTask; heavy: boolean }[] = [];
-  const early: BatchResult[] = [];
-  const toBatch = (f: DiscoveredFile) => ({ path: f.path, absolute: f.absolute, ...(f.raw ? { raw: f.raw } : {}) });
+  /** The files to analyse, in the order of the walk. */
+  const files: DiscoveredFile[] = [];
+  let ignored = 0;
+  let served = 0; // files served from the cache in this thread
+  let analysed = 0; // files of the batches done
   // Once analysis has run long enough to call the scan a long one, the facts taken in bound
   // the heap's growth (src/memory.ts): a tree's facts left 250 MB of heap unused behind them.
   // Facts served from the cache count too: the whole tree's, read back with the heap's growth
   // unbounded, took the scan to 1.5 GB.
   let restoreHeapGrowth: (() => void) | undefined;
-  const onBatch = (done: number, total: number): void => {
+  const progress = (): void => {
     const elapsed = Date.now() - started;
     if (!restoreHeapGrowth && isLongScan(elapsed, files.length)) restoreHeapGrowth = boundHeapGrowth(elapsed, files.length);
-    options.onProgress?.(done, total);
+    options.onProgress?.(served + analysed, files.length);
+  };
+  const batches = new Batches(jobs, interner, (n) => {
+    analysed = n;
+    progress();
+  });
+  const early: BatchResult[] = [];
+  const toBatch = (f: DiscoveredFile): BatchFile => ({ path: f.path, absolute: f.absolute, ...(f.raw ? { raw: f.raw } : {}) });
+  const task = (batch: BatchFile[]): BatchTask => ({ files: batch, ...(cache ? { cache } : {}), limits, evidence });
+  // Cache hits among the sources are served here: reading back facts costs less than handing
+  // them across processes. Only the misses go to the analysis processes.
+  const serveHere = cache !== undefined && jobs > 1;
+  let heavy: BatchFile[] = [];
+  let misses: BatchFile[] = [];
+  let light: BatchFile[] = [];
+  const sendMisses = (all: boolean): void => {
+    while (misses.length >= BATCH_FILES || (all && misses.length > 0)) batches.addHeavy(task(misses.splice(0, BATCH_FILES)));
+  };
+  const takeHeavy = async (all: boolean): Promise<void> => {
+    const batch = heavy;
+    heavy = [];
+    if (!serveHere) {
+      batches.addHeavy(task(batch));
+      return;
+    }
+    const r = await analyzeBatch({ files: batch, cache, limits, cachedOnly: true });
+    shareStrings(r, interner);
+    early.push(r);
+    served += r.facts.length - (r.misses?.length ?? 0);
+    misses.push(...(r.misses ?? []));
+    sendMisses(all);
+    progress();
   };
   let results: BatchResult[];
   try {
-    let heavyFiles = files.filter((f) => classifyByName(f.path) !== 'other');
-    let served = 0;
-    if (cache && jobs > 1 && heavyFiles.length > 0) {
-      // Cache hits are served here: reading back facts costs less than handing them across
-      // processes. Only the misses go to the analysis processes.
-      const misses = new Set<string>();
-      onBatch(0, files.length);
-      for (let i = 0; i < heavyFiles.length; i += BATCH_FILES) {
-        const r = await analyzeBatch({ files: heavyFiles.slice(i, i + BATCH_FILES).map(toBatch), cache, limits, cachedOnly: true });
-        for (const m of r.misses ?? []) misses.add(m.path);
-        shareStrings(r, interner);
-        early.push(r);
-        served += r.facts.length - (r.misses?.length ?? 0);
-        onBatch(served, files.length);
+    try {
+      let sinceYield = 0;
+      for (const f of found) {
+        if (ignore.length && ignore.some((d) => isUnder(f.absolute, d))) {
+          ignored++;
+          continue;
+        }
+        if (options.shard && shardOf(f.path, options.shard.count) !== options.shard.index) continue;
+        files.push(f);
+        if (classifyByName(f.path) === 'other') {
+          light.push(toBatch(f));
+          if (light.length === BATCH_FILES) {
+            batches.addLight(task(light));
+            light = [];
+          }
+        } else {
+          heavy.push(toBatch(f));
+          if (heavy.length === BATCH_FILES) await takeHeavy(false);
+        }
+        // the pool's results and its next batches wait for this thread's event loop
+        if (++sinceYield === WALK_YIELD_FILES && batches.parallel) {
+          sinceYield = 0;
+          await new Promise((r) => setImmediate(r));
+        }
       }
-      heavyFiles = heavyFiles.filter((f) => misses.has(f.path));
+      if (heavy.length) await takeHeavy(true);
+      sendMisses(true);
+      if (light.length) batches.addLight(task(light));
+      progress();
+      results = [...early, ...(await batches.finish())];
+    } finally {
+      await batches.close();
     }
-    for (const heavy of [true, false]) {
-      const part = heavy ? heavyFiles : files.filter((f) => classifyByName(f.path) === 'other');
-      for (let i = 0; i < part.length; i += BATCH_FILES) {
-        const batch = part.slice(i, i + BATCH_FILES).map(toBatch);
-        tasks.push({ task: { files: batch, ...(cache ? { cache } : {}), limits, evidence }, heavy });
-      }
-    }
-    results = [...early, ...(await runBatches(tasks, jobs, interner, (done, total) => onBatch(served + done, served + total)))];
   } finally {
     restoreHeapGrowth?.();
   }
@@ -294,6 +353,8 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
     const abs = new Map(files.map((f) => [f.path, f.absolute]));
     errors.push(...attachProvenance(facts, (p) => abs.get(p), options.provenance));
   }
+  facts.sort(byPath);
+  errors.sort(byPathAndMessage);
   return { facts, errors, stats };
 }
 
@@ -334,9 +395,8 @@ export function finish(inputs: string[], analysis: AnalysisOutput, options: Fini
 }
 
 function linkAndAssess(inputs: string[], analysis: AnalysisOutput, options: FinishOptions, ms: number): ScanOutput {
-  const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   const facts = [...analysis.facts].sort(byPath);
-  const errors = [...analysis.errors].sort((a, b) => byPath(a, b) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+  const errors = [...analysis.errors].sort(byPathAndMessage);
   const warnings = facts.flatMap((f) => f.warnings);
   const started = Date.now() - ms;
   const collect = () => phaseEnded(Date.now() - started, analysis.stats.files);
