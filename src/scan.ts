@@ -321,7 +321,7 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
           if (heavy.length === BATCH_FILES) await takeHeavy(false);
         }
         // the pool's results and its next batches wait for this thread's event loop
-        if (++sinceYield === WALK_YIELD_FILES && batches.parallel) {
+        if (++sinceYield >= WALK_YIELD_FILES && batches.parallel) {
           sinceYield = 0;
           await new Promise((r) => setImmediate(r));
         }
