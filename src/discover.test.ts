@@ -104,3 +104,33 @@ describe('DiscoveryStream: the walk as files are taken', () => {
     expect(() => [...s]).toThrow('DiscoveryStream: the walk runs once; it has been taken already');
   });
 });
+
+test('leaveOut: a directory below a root is not walked, also when reached through a link, whether or not it exists when the walk begins; a root itself is walked', () => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'gplcheck-leave-'));
+  try {
+    fs.mkdirSync(path.join(base, 'src'));
+    fs.mkdirSync(path.join(base, 'cache/results'), { recursive: true });
+    fs.writeFileSync(path.join(base, 'src/a.c'), '');
+    fs.writeFileSync(path.join(base, 'cache/results/x.head'), '');
+    // met first (names in order), and through a link
+    fs.symlinkSync(path.join(base, 'cache'), path.join(base, 'a-link'));
+    const d = discover(['.'], { cwd: base, leaveOut: [path.join(base, 'cache')] });
+    expect(d.files.map((f) => f.path)).toEqual(['src/a.c']);
+    expect(d.excluded).toBe(0); // not input left out: the scan's own
+    expect(d.errors).toEqual([]);
+    // not there when the walk begins, made before the walk reaches it: left out all the same
+    const later = path.join(base, 'src/later');
+    const s = new DiscoveryStream(['.'], { cwd: base, leaveOut: [later] });
+    const it = s[Symbol.iterator]();
+    expect(it.next().value?.path).toBe('a-link/results/x.head');
+    fs.mkdirSync(later);
+    fs.writeFileSync(path.join(later, 'b.c'), '');
+    const rest: string[] = [];
+    for (let r = it.next(); !r.done; r = it.next()) rest.push(r.value.path);
+    expect(rest).toEqual(['src/a.c']); // cache/ is a-link again, walked already
+    // scanning the directory itself reads it
+    expect(discover(['cache'], { cwd: base, leaveOut: [path.join(base, 'cache')] }).files.map((f) => f.path)).toEqual(['cache/results/x.head']);
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});

@@ -38,6 +38,11 @@ export interface DiscoverOptions {
   exclude?: string[];
   /** Respect .gitignore files found in the scanned directories (default true). */
   gitignore?: boolean;
+  /** Directories never walked: the scan's own cache directory, which a scan of a tree that
+   *  holds it would otherwise read as input (and, as its files change with every scan, never
+   *  find the tree unchanged). Not counted in `excluded`: it is no input left out, and whether
+   *  it exists yet when the walk passes must not change a scan's result. */
+  leaveOut?: string[];
 }
 
 interface IgnoreScope {
@@ -179,6 +184,17 @@ export class DiscoveryStream implements Iterable<DiscoveredFile> {
     const leaveOut = (): void => {
       this.left++;
     };
+    /** The directories never walked, as given and as their real paths. */
+    const never = new Set<string>();
+    for (const d of options.leaveOut ?? []) {
+      const abs = path.resolve(cwd, d);
+      never.add(abs);
+      try {
+        never.add(fs.realpathSync(abs));
+      } catch {
+        // not there (yet): as given
+      }
+    }
 
     function isExcluded(abs: string, isDir: boolean): boolean {
       if (!excludeMatch && scopes.length === 0) return false;
@@ -247,6 +263,7 @@ export class DiscoveryStream implements Iterable<DiscoveredFile> {
       const key = keyOf(real);
       if (seen.has(key)) return; // a loop, or the same file reached twice
       seen.add(key);
+      if (dirent !== undefined && never.size > 0 && st.isDirectory() && (never.has(abs) || never.has(real.str))) return;
       if (isExcluded(abs, st.isDirectory())) {
         leaveOut();
         return;

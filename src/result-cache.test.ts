@@ -583,3 +583,20 @@ describe('the command', () => {
     expect(fs.existsSync(none)).toBe(false);
   });
 });
+
+describe('a cache directory inside the scanned tree', () => {
+  test.each([1, 2])('is not read as input: the result is the tree\'s own, and the unchanged tree is served from the cache (jobs %i)', async (jobs) => {
+    const dir = tree();
+    const cache = path.join(dir, 'gplcheck-cache');
+    const opts = (o: Partial<ScanOptions> = {}): ScanOptions => ({ db, cwd: dir, now, command: 'gplcheck scan .', jobs, cache, ...o });
+    await settle();
+    const alone = (await scan(['.'], opts({ cache: false }))).result; // before the cache directory exists
+    const first = await scan(['.'], opts());
+    const second = (await scan(['.'], opts())).result;
+    expect(fromCache(second)).toBe(true);
+    expect(first.facts.map((f) => f.path).filter((p) => p.startsWith('gplcheck-cache'))).toEqual([]);
+    const same = (r: ScanResult) => render({ ...r, invocation: alone.invocation });
+    expect(same(first.result)).toBe(same(alone));
+    expect(same(second)).toBe(same(alone));
+  });
+});

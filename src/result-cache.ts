@@ -878,6 +878,7 @@ export function openResultCache(
   const { inputs, options } = scan;
   if (typeof options.cache !== 'string' || options.shard || options.provenance) return undefined;
   const cache = new ResultCache(options.cache);
+  const cacheDir = path.resolve(options.cache); // left out of discovery, as the scan leaves it out
   const cwd = options.cwd ?? process.cwd();
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) if (!NOT_IN_KEY.has(k) && typeof v !== 'function') rest[k] = v;
@@ -892,7 +893,7 @@ export function openResultCache(
     return undefined; // bad limits: the scan itself says so
   }
   const keys = () => {
-    const found = discover(inputs, { cwd, exclude: options.exclude, gitignore: options.gitignore });
+    const found = discover(inputs, { cwd, exclude: options.exclude, gitignore: options.gitignore, leaveOut: [cacheDir] });
     const fp = fingerprintDiscovery(found);
     return { fp, ...resultKeys(settings, fp) };
   };

@@ -133,7 +133,8 @@ function shareStrings(r: BatchResult, interner: Interner): void {
 class Batches {
   private readonly tasks: BatchTask[] = [];
   private readonly results: (BatchResult | Promise<BatchResult> | undefined)[] = [];
-  /** Heavy tasks not sent to the pool (at most one once the pool has started). */
+  /** Heavy tasks not sent to the pool: the first waits here for a second (then both go), and
+   *  all of them without a pool; none once the pool has started. */
   private readonly heavyHere: number[] = [];
   private readonly light: number[] = [];
   private readonly file: string | undefined;
@@ -240,7 +241,10 @@ const byPathAndMessage = (a: ReadError, b: ReadError): number => byPath(a, b) ||
  */
 export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rules'>): Promise<AnalysisOutput> {
   const started = Date.now();
-  const found = new DiscoveryStream(inputs, { cwd: options.cwd, exclude: options.exclude, gitignore: options.gitignore });
+  // the cache directory, when it lies in the scanned tree, is not input (the result cache's
+  // discovery leaves it out the same way)
+  const leaveOut = typeof options.cache === 'string' ? [path.resolve(options.cache)] : [];
+  const found = new DiscoveryStream(inputs, { cwd: options.cwd, exclude: options.exclude, gitignore: options.gitignore, leaveOut });
   const ignore = options.config?.ignore ?? [];
   const jobs = Math.max(1, options.jobs ?? os.availableParallelism());
   const limits = resolveLimits(options.limits);
