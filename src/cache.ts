@@ -5,6 +5,9 @@
  * outside the scanned tree, one file each, written atomically (temporary file + rename), so
  * parallel workers and parallel scans can share it.
  *
+ * Nothing here removes entries: `gplcheck cache prune` does (src/cache-admin.ts), by when they
+ * were last used, which a hit records (an entry's modification time, touched when a day old).
+ *
  * An entry is the file's path as JSON on a line of its own, then its facts as JSON in which
  * every location in the file itself has its path written as 0 (`{"path":0,` for
  * `{"path":"drivers/net/...",`): with a tree given by its absolute path, those paths were
@@ -17,6 +20,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { FileFacts } from '../analyzers/facts';
+import { touchIfStale } from './cache-admin';
 
 export const CACHE_FORMAT = 3;
 
@@ -52,10 +56,20 @@ export class FactsCache {
 
   get(key: string): FileFacts | undefined {
     let text: string;
+    let fd: number | undefined;
+    let mtimeMs = Infinity;
     try {
-      text = fs.readFileSync(this.file(key), 'utf8');
+      fd = fs.openSync(this.file(key), 'r');
+      mtimeMs = fs.fstatSync(fd).mtimeMs;
+      text = fs.readFileSync(fd, 'utf8');
     } catch {
       return undefined;
+    } finally {
+      if (fd !== undefined) {
+        // a hit is a use: `gplcheck cache prune` removes what has gone unused longest
+        touchIfStale(fd, mtimeMs);
+        fs.closeSync(fd);
+      }
     }
     try {
       const nl = text.indexOf('\n');

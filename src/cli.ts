@@ -14,6 +14,7 @@ import { mergeShards } from './merge';
 import { TOOL } from './version';
 import { registerProvenanceCommands } from './commands/provenance';
 import { registerKnowledgeCommands } from './commands/knowledge';
+import { registerCacheCommands } from './commands/cache';
 import { DEFAULT_MIN_TOKENS, loadProvenanceIndex } from '../kernel-symbols/provenance';
 import {
   BaselineError,
@@ -329,6 +330,7 @@ Example (a CI matrix of three jobs, then one that merges):
       process.stdout.write(`imported ${meta.counts.total} exports (${meta.counts.gpl} GPL-only) as '${meta.name}'\n`);
     });
   registerKnowledgeCommands(program);
+  registerCacheCommands(program);
   return program;
 }
 

@@ -42,6 +42,7 @@ import { resolveLimits } from './analyze';
 import type { ScanOptions } from './scan';
 import { TOOL } from './version';
 import { phaseEnded } from './memory';
+import { touchIfStale } from './cache-admin';
 import { shippedDataDir, userDataDir } from '../kernel-symbols/database';
 
 export const RESULT_CACHE_FORMAT = 4;
@@ -569,6 +570,12 @@ export class ResultCache {
     } catch {
       closeAll();
       return undefined;
+    }
+    // a hit is a use: `gplcheck cache prune` removes what has gone unused longest
+    try {
+      touchIfStale(file, fs.statSync(file).mtimeMs);
+    } catch {
+      // removed meanwhile: its parts are open, the result is whole
     }
     const result = head.result;
     // every accessor below reaches `state`: the files close once none of them can be read

@@ -137,3 +137,28 @@ test('symbols import makes a user database usable with --symbols', () => {
   expect(doc.findings.map((f: { symbol: string }) => f.symbol)).toEqual(['toy_gpl_checksum']);
   fs.rmSync(data, { recursive: true, force: true });
 });
+
+test('cache info and cache prune: figures of a real cache, pruning by size, a usage error without a bound', () => {
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'gplcheck-cli-cache-'));
+  try {
+    expect(gplcheck('scan', 'test/fixtures/modules/src/gpl_shim', '--cache-dir', cache, '-q').code).toBe(0);
+    fs.writeFileSync(path.join(cache, 'mine.txt'), 'kept');
+    const info = gplcheck('cache', 'info', '--cache-dir', cache, '--json');
+    expect(info.code).toBe(0);
+    const figures = JSON.parse(info.stdout);
+    expect(figures).toMatchObject({ dir: cache, facts: { entries: 3 }, other: { files: 1, bytes: 4 } });
+    expect(figures.facts.bytes).toBeGreaterThan(0);
+    expect(gplcheck('cache', 'info', '--cache-dir', cache).stdout).toMatch(/^cache directory: .*\nfacts per file: 3 entries, [\d.]+ MiB; used last \d{4}-/);
+    const none = gplcheck('cache', 'prune', '--cache-dir', cache);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe('gplcheck: cache prune: give --max-size, --older-than or both\n');
+    expect(gplcheck('cache', 'prune', '--cache-dir', cache, '--max-size', 'lots').code).toBe(2);
+    const pruned = gplcheck('cache', 'prune', '--cache-dir', cache, '--max-size', '0');
+    expect(pruned.code).toBe(0);
+    expect(pruned.stdout).toMatch(new RegExp(`^${cache}: removed \\d+ entries \\([\\d.]+ MiB\\), kept 0 entries \\(0.0 MiB\\); left alone 1 file not the cache's\\n$`));
+    expect(JSON.parse(gplcheck('cache', 'info', '--cache-dir', cache, '--json').stdout)).toMatchObject({ facts: { entries: 0, bytes: 0 }, results: { entries: 0, bytes: 0 } });
+    expect(fs.readFileSync(path.join(cache, 'mine.txt'), 'utf8')).toBe('kept');
+  } finally {
+    fs.rmSync(cache, { recursive: true, force: true });
+  }
+});
