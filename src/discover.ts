@@ -150,6 +150,9 @@ const keyOf = (l: Loc): string => (l.raw ? `raw:${l.raw.toString('latin1')}` : l
 export class DiscoveryStream implements Iterable<DiscoveredFile> {
   /** Unreadable entries, broken links and links out of the root, as the walk meets them. */
   readonly errors: ReadError[] = [];
+  /** The real path of each input's root (its directory, for a file), as the walk reaches the
+   *  input: every file given lies in one of them. */
+  readonly roots: string[] = [];
   private left = 0;
   private started = false;
 
@@ -170,7 +173,7 @@ export class DiscoveryStream implements Iterable<DiscoveredFile> {
   }
 
   private *walkAll(): Generator<DiscoveredFile, void, undefined> {
-    const { inputs, options, errors } = this;
+    const { inputs, options, errors, roots } = this;
     const cwd = options.cwd ?? process.cwd();
     const useGitignore = options.gitignore !== false;
     const excludeMatch = options.exclude?.length ? picomatch(options.exclude, { dot: true, basename: true }) : null;
@@ -309,6 +312,7 @@ export class DiscoveryStream implements Iterable<DiscoveredFile> {
       }
       scanRoot = abs;
       scopes = [];
+      if (!roots.includes(root)) roots.push(root);
       yield* walk({ str: abs }, displayPath(abs, cwd), root);
     }
     for (const f of linked) {

@@ -66,6 +66,7 @@ interface Shared {
 interface ThreadData extends Shared {
   batches: FileToRead[][];
   limits?: Limits;
+  within?: string[];
 }
 
 /** The compiled entry point of the thread (under ts-jest, the built one), if there is one. */
@@ -100,7 +101,7 @@ export class ReadAhead {
   }
 
   /** Gives the thread the batches to read, in the order they will be taken. Once only. */
-  begin(batches: readonly (readonly FileToRead[])[], limits?: Limits): void {
+  begin(batches: readonly (readonly FileToRead[])[], limits?: Limits, within?: string[]): void {
     if (this.begun) throw new Error('ReadAhead.begin: called twice');
     this.begun = true;
     if (this.stopped) return;
@@ -121,6 +122,7 @@ export class ReadAhead {
       ...s,
       batches: batches.map((b) => b.map((f) => (f.raw ? { path: f.path, absolute: f.absolute, raw: f.raw } : { path: f.path, absolute: f.absolute }))),
       ...(limits ? { limits } : {}),
+      ...(within ? { within } : {}),
     };
     this.worker.postMessage(data);
   }
@@ -215,7 +217,7 @@ export function readBatches(d: ThreadData): void {
         const f = files[i];
         let r: Buffer | null | ReadError | undefined;
         try {
-          r = readCandidate(f.raw ? Buffer.from(f.raw) : f.absolute, f.path, d.limits, into);
+          r = readCandidate(f.raw ? Buffer.from(f.raw) : f.absolute, f.path, d.limits, into, d.within);
         } catch {
           r = undefined; // (out of memory) the scan's thread reads it
         }

@@ -3,7 +3,8 @@
  * for an unknown name by its ELF magic), the limits on their size, and how they are opened.
  * Files are opened without following a final symbolic link and without blocking, and only
  * regular files are read: a file swapped for a link, a fifo or a device after discovery is an
- * error, not a hang or a read outside the tree. Every problem becomes an error that names the
+ * error, not a hang or a read outside the tree; so is a file that a directory on its path,
+ * swapped for a link, would have taken out of the scan roots (where /proc shows it). Every problem becomes an error that names the
  * file. Light on purpose: the read-ahead thread (src/read-ahead.ts) loads it, and with it no
  * parser (of the analysers, only the Kconfig file-name test).
  */
@@ -129,20 +130,49 @@ function readFd(fd: number, buf: Buffer): Buffer {
   return got === size ? buf : buf.subarray(0, got);
 }
 
+const SELF_FD = fs.existsSync('/proc/self/fd') ? '/proc/self/fd/' : undefined;
+const rootBytes = new Map<string, Buffer>();
+
+/**
+ * Whether the file open as `fd` lies in one of the scan roots `within` (real paths), by the path
+ * the kernel opened (Linux: /proc/self/fd). O_NOFOLLOW guards the last name of a path only: a
+ * directory on it swapped for a link after discovery would lead the open elsewhere. Without
+ * /proc, true.
+ */
+function openedWithin(fd: number, within: readonly string[]): boolean {
+  if (!SELF_FD) return true;
+  let real: Buffer;
+  try {
+    real = fs.readlinkSync(`${SELF_FD}${fd}`, { encoding: 'buffer' });
+  } catch {
+    return true; // no answer: the open itself is the check
+  }
+  for (const root of within) {
+    let r = rootBytes.get(root);
+    if (!r) rootBytes.set(root, (r = Buffer.from(root)));
+    if (real.length < r.length || !real.subarray(0, r.length).equals(r)) continue;
+    if (real.length === r.length || real[r.length] === 0x2f || root === '/') return true;
+  }
+  return false;
+}
+
 /**
  * The bytes of a file worth reading (by name, or for an unknown name by its ELF magic), null when
  * it is not of interest, or an error that names it; undefined only when `into`, a function,
  * declined the file's size. `absolute` may be a Buffer for names that are not valid UTF-8.
  */
-export function readCandidate(absolute: string | Buffer, shownPath: string, limits?: Limits, into?: 'fresh' | 'transient'): Buffer | null | ReadError;
-export function readCandidate(absolute: string | Buffer, shownPath: string, limits: Limits | undefined, into: ReadInto): Buffer | null | ReadError | undefined;
-export function readCandidate(absolute: string | Buffer, shownPath: string, limits?: Limits, into: ReadInto = 'fresh'): Buffer | null | ReadError | undefined {
+export function readCandidate(absolute: string | Buffer, shownPath: string, limits?: Limits, into?: 'fresh' | 'transient', within?: readonly string[]): Buffer | null | ReadError;
+export function readCandidate(absolute: string | Buffer, shownPath: string, limits: Limits | undefined, into: ReadInto, within?: readonly string[]): Buffer | null | ReadError | undefined;
+export function readCandidate(absolute: string | Buffer, shownPath: string, limits?: Limits, into: ReadInto = 'fresh', within?: readonly string[]): Buffer | null | ReadError | undefined {
   const lim = resolveLimits(limits);
   const cls = classifyByName(shownPath);
   const wanted = cls !== 'other' || OBJECT_NAME.test(shownPath) || compressionOf(shownPath) !== undefined;
   let fd: number | undefined;
   try {
     fd = fs.openSync(absolute, OPEN_FLAGS);
+    if (within && !openedWithin(fd, within)) {
+      return { path: shownPath, message: 'cannot read: a directory on its path became a symbolic link out of the scan root during the scan; not followed' };
+    }
     const st = fs.fstatSync(fd);
     if (!st.isFile()) {
       if (!wanted) return null;

@@ -181,6 +181,7 @@ class Batches {
     readAhead?.begin(
       light.map((t) => t.files),
       light[0].limits,
+      light[light.length - 1].within,
     );
     try {
       for (const i of this.heavyHere) {
@@ -278,7 +279,8 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
   });
   const early: BatchResult[] = [];
   const toBatch = (f: DiscoveredFile): BatchFile => ({ path: f.path, absolute: f.absolute, ...(f.raw ? { raw: f.raw } : {}) });
-  const task = (batch: BatchFile[]): BatchTask => ({ files: batch, ...(cache ? { cache } : {}), limits, evidence });
+  // the roots the walk has reached so far: a batch's files lie in them
+  const task = (batch: BatchFile[]): BatchTask => ({ files: batch, ...(cache ? { cache } : {}), limits, evidence, within: [...found.roots] });
   // Cache hits among the sources are served here: reading back facts costs less than handing
   // them across processes. Only the misses go to the analysis processes.
   const serveHere = cache !== undefined && jobs > 1;
@@ -295,7 +297,7 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
       batches.addHeavy(task(batch));
       return;
     }
-    const r = await analyzeBatch({ files: batch, cache, limits, cachedOnly: true });
+    const r = await analyzeBatch({ files: batch, cache, limits, cachedOnly: true, within: [...found.roots] });
     shareStrings(r, interner);
     early.push(r);
     served += r.facts.length - (r.misses?.length ?? 0);
@@ -352,7 +354,7 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
     stats.cacheHits += r.cacheHits;
   }
   stats.analysed = facts.length;
-  if (evidence === 'boundary') errors.push(...(await readSitesWhereNeeded(facts, files, options.db, limits)));
+  if (evidence === 'boundary') errors.push(...(await readSitesWhereNeeded(facts, files, options.db, limits, found.roots)));
   if (options.provenance) {
     const abs = new Map(files.map((f) => [f.path, f.absolute]));
     errors.push(...attachProvenance(facts, (p) => abs.get(p), options.provenance));
@@ -364,7 +366,7 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
 
 /** Step 2 of src/evidence.ts: binaries read for their symbol tables only whose reference
  *  sites turn out to be evidence are read again in full, in this thread (they are few). */
-async function readSitesWhereNeeded(facts: FileFacts[], files: DiscoveredFile[], db: KernelSymbolDb, limits: Limits): Promise<ReadError[]> {
+async function readSitesWhereNeeded(facts: FileFacts[], files: DiscoveredFile[], db: KernelSymbolDb, limits: Limits, within: string[]): Promise<ReadError[]> {
   const need = new Set(needingSites(facts, db));
   if (need.size === 0) return [];
   const errors: ReadError[] = [];
@@ -372,7 +374,7 @@ async function readSitesWhereNeeded(facts: FileFacts[], files: DiscoveredFile[],
   const again = new Map<string, FileFacts>();
   for (let i = 0; i < wanted.length; i += BATCH_FILES) {
     const batch = wanted.slice(i, i + BATCH_FILES);
-    const r = await analyzeBatch({ files: batch.map((f) => ({ path: f.path, absolute: f.absolute, ...(f.raw ? { raw: f.raw } : {}) })), limits, evidence: 'all' });
+    const r = await analyzeBatch({ files: batch.map((f) => ({ path: f.path, absolute: f.absolute, ...(f.raw ? { raw: f.raw } : {}) })), limits, evidence: 'all', within });
     r.facts.forEach((f, j) => {
       if (f) again.set(batch[j].path, f);
     });

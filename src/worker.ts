@@ -28,6 +28,8 @@ export interface BatchTask {
   cachedOnly?: boolean;
   /** Which binaries are read with their reference sites (src/evidence.ts); default `all`. */
   evidence?: EvidenceLevel;
+  /** The scan roots (real paths): a file that, opened, lies outside them is not read (readCandidate). */
+  within?: string[];
 }
 
 export interface BatchResult {
@@ -66,7 +68,7 @@ export async function analyzeBatch(task: BatchTask, preRead?: readonly ReadAhead
     const cls = classifyByName(file.path);
     const transient = cls === 'other' && compressionOf(file.path) === undefined;
     const ahead = preRead?.[k];
-    const data = ahead !== undefined ? ahead : readCandidate(file.raw ? Buffer.from(file.raw) : file.absolute, file.path, task.limits, transient ? 'transient' : 'fresh');
+    const data = ahead !== undefined ? ahead : readCandidate(file.raw ? Buffer.from(file.raw) : file.absolute, file.path, task.limits, transient ? 'transient' : 'fresh', task.within);
     if (data === null) {
       out.skipped++;
       out.facts.push(null);

@@ -157,6 +157,29 @@ describe('files that change during the scan', () => {
     expect(r.facts).toEqual([]);
   });
 
+  test.each([1, 2])('a directory swapped for a link out of the tree after discovery: its files are not read (jobs %i)', async (jobs) => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'gplcheck-outside-'));
+    try {
+      fs.mkdirSync(path.join(base, 'd'));
+      // enough binaries for the read-ahead thread too (it reads the files of 4 batches or more)
+      const ko = path.join(REPO, 'test/fixtures/modules/build/prop_direct/prop_direct.ko');
+      for (let i = 0; i < 160; i++) fs.copyFileSync(ko, path.join(base, 'd', `m${String(i).padStart(3, '0')}.ko`));
+      fs.writeFileSync(path.join(base, 'd/a.c'), C('kfree'));
+      fs.writeFileSync(path.join(base, 'ok.c'), C('kfree'));
+      for (const n of fs.readdirSync(path.join(base, 'd'))) fs.copyFileSync(path.join(base, 'd', n), path.join(outside, n));
+      const r = await scanChanging(() => {
+        fs.renameSync(path.join(base, 'd'), path.join(base, 'd.old'));
+        fs.symlinkSync(outside, path.join(base, 'd'));
+      }, { jobs });
+      const why = 'cannot read: a directory on its path became a symbolic link out of the scan root during the scan; not followed';
+      expect(r.result.errors).toHaveLength(161);
+      expect(r.result.errors.every((e) => e.path.startsWith('d/') && e.message === why)).toBe(true);
+      expect(r.facts.map((f) => f.path)).toEqual(['ok.c']);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   test('fifos, sockets and devices found by discovery are left alone (no read blocks)', async () => {
     execFileSync('mkfifo', [path.join(base, 'pipe.c')]);
     fs.symlinkSync('/dev/zero', path.join(base, 'zero.c'));
