@@ -104,7 +104,7 @@ const reporter: Reporter = {
     const counts = { error: 0, warning: 0, info: 0 };
     for (const f of r.findings) counts[f.severity]++;
     out.push(
-      `${r.stats.files} files${r.stats.excluded ? ` (${r.stats.excluded} left out by .gitignore, --exclude or ignored paths)` : ''}, ` +
+      `${r.stats.files} files${r.stats.excluded ? ` (${r.stats.excluded} left out by .gitignore, --exclude, ignored paths or as the cache directory)` : ''}, ` +
         `${r.units.length} units, ${r.findings.length} findings ` +
         `(${counts.error} errors, ${counts.warning} warnings, ${counts.info} info), ` +
         `${r.errors.length} unreadable, ${r.warnings.length} partial-read warnings`,

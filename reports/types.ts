@@ -25,7 +25,8 @@ export interface ScanResult {
   /** Set when the scan compared its findings with a baseline file (--baseline). */
   baseline?: BaselineComparison;
   /** files: discovered; analysed: read by an analyser; skipped: neither C, Kbuild nor ELF;
-   *  excluded: left out by .gitignore, --exclude or the configuration's ignored paths. */
+   *  excluded: left out by .gitignore, --exclude, the configuration's ignored paths, or as the
+   *  scan's own cache directory. */
   stats: { files: number; bytes: number; analysed: number; skipped: number; excluded: number; ms: number };
   /** Present when the scan was one shard of several (`--shard i/n`). */
   shard?: ShardData;

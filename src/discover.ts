@@ -27,7 +27,7 @@ export interface DiscoveredFile {
 export interface Discovery {
   files: DiscoveredFile[];
   errors: ReadError[];
-  /** Files and directories left out by .gitignore or --exclude (not errors: asked for). */
+  /** Files and directories left out by .gitignore, --exclude or `leaveOut` (not errors: asked for). */
   excluded: number;
 }
 
@@ -38,10 +38,10 @@ export interface DiscoverOptions {
   exclude?: string[];
   /** Respect .gitignore files found in the scanned directories (default true). */
   gitignore?: boolean;
-  /** Directories never walked: the scan's own cache directory, which a scan of a tree that
-   *  holds it would otherwise read as input (and, as its files change with every scan, never
-   *  find the tree unchanged). Not counted in `excluded`: it is no input left out, and whether
-   *  it exists yet when the walk passes must not change a scan's result. */
+  /** Directories never walked, each counted in `excluded` when the walk meets it: the scan's
+   *  own cache directory, which a scan of a tree that holds it would otherwise read as input
+   *  (and, as its files change with every scan, never find the tree unchanged). The scan makes
+   *  it before the walk, so that whether it is met does not depend on timing. */
   leaveOut?: string[];
 }
 
@@ -161,7 +161,7 @@ export class DiscoveryStream implements Iterable<DiscoveredFile> {
     private readonly options: DiscoverOptions = {},
   ) {}
 
-  /** Files and directories left out by .gitignore or --exclude so far (not errors: asked for). */
+  /** Files and directories left out by .gitignore, --exclude or `leaveOut` so far (not errors: asked for). */
   get excluded(): number {
     return this.left;
   }
@@ -266,8 +266,7 @@ export class DiscoveryStream implements Iterable<DiscoveredFile> {
       const key = keyOf(real);
       if (seen.has(key)) return; // a loop, or the same file reached twice
       seen.add(key);
-      if (dirent !== undefined && never.size > 0 && st.isDirectory() && (never.has(abs) || never.has(real.str))) return;
-      if (isExcluded(abs, st.isDirectory())) {
+      if (isExcluded(abs, st.isDirectory()) || (dirent !== undefined && never.size > 0 && st.isDirectory() && (never.has(abs) || never.has(real.str)))) {
         leaveOut();
         return;
       }

@@ -595,8 +595,14 @@ describe('a cache directory inside the scanned tree', () => {
     const second = (await scan(['.'], opts())).result;
     expect(fromCache(second)).toBe(true);
     expect(first.facts.map((f) => f.path).filter((p) => p.startsWith('gplcheck-cache'))).toEqual([]);
-    const same = (r: ScanResult) => render({ ...r, invocation: alone.invocation });
+    // the same result, but for the directory left out, which the text report names
+    const same = (r: ScanResult) => render({ ...r, invocation: alone.invocation, stats: { ...r.stats, excluded: 0 } });
     expect(same(first.result)).toBe(same(alone));
     expect(same(second)).toBe(same(alone));
+    expect(alone.stats.excluded).toBe(0);
+    for (const r of [first.result, second]) {
+      expect(r.stats.excluded).toBe(1);
+      expect(REPORTERS.text.render(r, {})).toContain('(1 left out by .gitignore, --exclude, ignored paths or as the cache directory)');
+    }
   });
 });

@@ -445,6 +445,15 @@ function reproducibleNow(): Date {
 
 export async function scan(inputs: string[], options: ScanOptions): Promise<ScanOutput> {
   const t0 = Date.now();
+  if (typeof options.cache === 'string') {
+    // made now, before any walk: a cache directory inside the scanned tree is then always met,
+    // and counted, as left out (src/discover.ts, leaveOut)
+    try {
+      fs.mkdirSync(options.cache, { recursive: true });
+    } catch {
+      // a cache that cannot be made only costs speed
+    }
+  }
   const results = openResultCache({ inputs, options, startNs: BigInt(t0) * 1_000_000n });
   const hit = results?.lookup();
   if (hit) {
