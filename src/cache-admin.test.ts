@@ -47,6 +47,8 @@ test('contents: a facts entry per analysed source (binaries are read again, not 
   fs.writeFileSync(path.join(cache, 'notes.txt'), 'mine');
   fs.mkdirSync(path.join(cache, 'ab'), { recursive: true });
   fs.writeFileSync(path.join(cache, 'ab', 'not-an-entry.json'), '{}');
+  fs.mkdirSync(path.join(cache, 'someone-else/deep'), { recursive: true });
+  fs.writeFileSync(path.join(cache, 'someone-else/deep/big'), 'x'.repeat(1000));
   const c = cacheContents(cache);
   const sources = (await scan(['.'], opts(cache, { needFacts: true }))).facts.filter((f) => f.analyzer !== 'elf').length;
   expect(sources).toBe(5);
@@ -55,7 +57,7 @@ test('contents: a facts entry per analysed source (binaries are read again, not 
   expect(results).toHaveLength(1);
   expect(results[0].files.some((f) => f.endsWith('.head'))).toBe(true);
   expect(results[0].files.length).toBeGreaterThan(1); // its parts
-  expect(c.other).toEqual({ files: 2, bytes: 4 + 2 });
+  expect(c.other).toEqual({ files: 3, bytes: 4 + 2 }); // someone-else/ counted once, not looked into
   expect(c.leftovers).toEqual([]);
   expect(cacheContents(path.join(tmp, 'no-such-cache'))).toEqual({ entries: [], leftovers: [], other: { files: 0, bytes: 0 } });
 });

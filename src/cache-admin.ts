@@ -10,7 +10,7 @@
  * entries (`results/<slot>/<key>.head` and the parts named after the same key) and the
  * temporary files of their writers. A temporary file, or a part without its head, younger than
  * an hour may belong to a scan still writing, and is left alone. Anything else in the directory
- * is not the cache's: it is counted apart and never removed.
+ * is not the cache's: it is counted apart, never looked into and never removed.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -28,7 +28,8 @@ export interface CacheContents {
   entries: CacheEntry[];
   /** Temporary files and parts without a head: removable once an hour old. */
   leftovers: { file: string; bytes: number; mtimeMs: number }[];
-  /** Files that are not the cache's (left alone). */
+  /** Files and directories that are not the cache's (left alone, and not looked into: a
+   *  directory counts as one, without its size). */
   other: { files: number; bytes: number };
 }
 
@@ -63,13 +64,9 @@ export function cacheContents(dir: string): CacheContents {
     }
   };
   const otherTree = (p: string, d: fs.Dirent): void => {
-    if (d.isDirectory()) {
-      for (const e of list(p)) otherTree(path.join(p, e.name), e);
-      return;
-    }
-    const st = stat(p);
     out.other.files++;
-    out.other.bytes += st?.size ?? 0;
+    // not looked into: a cache directory given by mistake (a home directory) is not walked
+    if (!d.isDirectory()) out.other.bytes += stat(p)?.size ?? 0;
   };
   for (const d of list(dir)) {
     const p = path.join(dir, d.name);

@@ -57,7 +57,7 @@ export function registerCacheCommands(program: Command): void {
           line('facts per file', figures.facts) +
           line('whole results', figures.results) +
           (figures.leftovers.files ? `unfinished writes: ${files(figures.leftovers.files)}, ${mib(figures.leftovers.bytes)}\n` : '') +
-          (c.other.files ? `not the cache's (left alone): ${files(c.other.files)}, ${mib(c.other.bytes)}\n` : ''),
+          (c.other.files ? `not the cache's (left alone): ${c.other.files} file${c.other.files === 1 ? '' : 's'} or director${c.other.files === 1 ? 'y' : 'ies'}\n` : ''),
       );
     });
   cache
@@ -91,7 +91,7 @@ Example (a CI job that keeps its cache between runs):
       process.stdout.write(
         `${dir}: removed ${entries(r.removed.entries)} (${mib(r.removed.bytes)}), kept ${entries(r.kept.entries)} (${mib(r.kept.bytes)})` +
           (r.leftovers.files ? `; removed ${files(r.leftovers.files)} of unfinished writes (${mib(r.leftovers.bytes)})` : '') +
-          (r.other.files ? `; left alone ${files(r.other.files)} not the cache's` : '') +
+          (r.other.files ? `; left alone ${r.other.files} file${r.other.files === 1 ? '' : 's'} or director${r.other.files === 1 ? 'y' : 'ies'} not the cache's` : '') +
           '\n',
       );
     });

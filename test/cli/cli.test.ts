@@ -155,7 +155,7 @@ test('cache info and cache prune: figures of a real cache, pruning by size, a us
     expect(gplcheck('cache', 'prune', '--cache-dir', cache, '--max-size', 'lots').code).toBe(2);
     const pruned = gplcheck('cache', 'prune', '--cache-dir', cache, '--max-size', '0');
     expect(pruned.code).toBe(0);
-    expect(pruned.stdout).toMatch(new RegExp(`^${cache}: removed \\d+ entries \\([\\d.]+ MiB\\), kept 0 entries \\(0.0 MiB\\); left alone 1 file not the cache's\\n$`));
+    expect(pruned.stdout).toMatch(new RegExp(`^${cache}: removed \\d+ entries \\([\\d.]+ MiB\\), kept 0 entries \\(0.0 MiB\\); left alone 1 file or directory not the cache's\\n$`));
     expect(JSON.parse(gplcheck('cache', 'info', '--cache-dir', cache, '--json').stdout)).toMatchObject({ facts: { entries: 0, bytes: 0 }, results: { entries: 0, bytes: 0 } });
     expect(fs.readFileSync(path.join(cache, 'mine.txt'), 'utf8')).toBe('kept');
   } finally {
