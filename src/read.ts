@@ -4,9 +4,10 @@
  * Files are opened without following a final symbolic link and without blocking, and only
  * regular files are read: a file swapped for a link, a fifo or a device after discovery is an
  * error, not a hang or a read outside the tree; so is a file that a directory on its path,
- * swapped for a link, would have taken out of the scan roots (where /proc shows it). Every problem becomes an error that names the
- * file. Light on purpose: the read-ahead thread (src/read-ahead.ts) loads it, and with it no
- * parser (of the analysers, only the Kconfig file-name test).
+ * swapped for a link, would have taken out of the scan roots (where /proc shows it). Every
+ * problem becomes an error that names the file. Light on purpose: the read-ahead thread
+ * (src/read-ahead.ts) loads it, and with it no parser (of the analysers, only the Kconfig
+ * file-name test).
  */
 import * as fs from 'fs';
 import * as path from 'path';
