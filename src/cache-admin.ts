@@ -63,7 +63,7 @@ export function cacheContents(dir: string): CacheContents {
       return undefined; // removed meanwhile
     }
   };
-  const otherTree = (p: string, d: fs.Dirent): void => {
+  const notOurs = (p: string, d: fs.Dirent): void => {
     out.other.files++;
     // not looked into: a cache directory given by mistake (a home directory) is not walked
     if (!d.isDirectory()) out.other.bytes += stat(p)?.size ?? 0;
@@ -75,38 +75,38 @@ export function cacheContents(dir: string): CacheContents {
         const f = path.join(p, e.name);
         const st = e.isFile() ? stat(f) : undefined;
         if (!st) {
-          if (!e.isFile()) otherTree(f, e);
+          if (!e.isFile()) notOurs(f, e);
           continue;
         }
         if (FACTS.test(e.name) && e.name.startsWith(d.name)) out.entries.push({ kind: 'facts', files: [f], bytes: st.size, usedMs: st.mtimeMs });
         else if (TEMP.test(e.name) && FACTS.test(e.name.replace(TEMP, ''))) out.leftovers.push({ file: f, bytes: st.size, mtimeMs: st.mtimeMs });
-        else otherTree(f, e);
+        else notOurs(f, e);
       }
     } else if (d.isDirectory() && d.name === 'results') {
       for (const s of list(p)) {
         const sp = path.join(p, s.name);
         if (!s.isDirectory() || !SLOT.test(s.name)) {
-          otherTree(sp, s);
+          notOurs(sp, s);
           continue;
         }
-        resultSlot(sp, out, stat, otherTree);
+        resultSlot(sp, out, stat, notOurs);
       }
     } else {
-      otherTree(p, d);
+      notOurs(p, d);
     }
   }
   return out;
 }
 
 /** The entries of one slot of the result cache: files grouped by the key they are named after. */
-function resultSlot(dir: string, out: CacheContents, stat: (f: string) => fs.Stats | undefined, otherTree: (p: string, d: fs.Dirent) => void): void {
+function resultSlot(dir: string, out: CacheContents, stat: (f: string) => fs.Stats | undefined, notOurs: (p: string, d: fs.Dirent) => void): void {
   const byKey = new Map<string, { head?: fs.Stats; files: { file: string; st: fs.Stats }[] }>();
   for (const e of list(dir)) {
     const f = path.join(dir, e.name);
     const m = KEYED.exec(e.name);
     const st = e.isFile() && m ? stat(f) : undefined;
     if (!m || !st) {
-      if (!m || !e.isFile()) otherTree(f, e);
+      if (!m || !e.isFile()) notOurs(f, e);
       continue;
     }
     if (TEMP.test(e.name)) {
