@@ -184,7 +184,7 @@ export class DiscoveryStream implements Iterable<DiscoveredFile> {
     const linked: DiscoveredFile[] = [];
     let scopes: IgnoreScope[] = [];
     let scanRoot = '';
-    const leaveOut = (): void => {
+    const countLeftOut = (): void => {
       this.left++;
     };
     /** The directories never walked, as given and as their real paths. */
@@ -230,7 +230,7 @@ export class DiscoveryStream implements Iterable<DiscoveredFile> {
     function* walk(at: Loc, shown: string, root: string, dirent?: fs.Dirent<Buffer>): Generator<DiscoveredFile, void, undefined> {
       const abs = at.str;
       if (dirent && dirent.isFile()) {
-        if (isExcluded(abs, false)) leaveOut();
+        if (isExcluded(abs, false)) countLeftOut();
         else {
           direct.add(abs);
           yield { path: shown, absolute: abs, ...(at.raw ? { raw: at.raw } : {}), size: -1 };
@@ -267,7 +267,7 @@ export class DiscoveryStream implements Iterable<DiscoveredFile> {
       if (seen.has(key)) return; // a loop, or the same file reached twice
       seen.add(key);
       if (isExcluded(abs, st.isDirectory()) || (dirent !== undefined && never.size > 0 && st.isDirectory() && (never.has(abs) || never.has(real.str)))) {
-        leaveOut();
+        countLeftOut();
         return;
       }
       if (st.isDirectory()) {

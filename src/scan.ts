@@ -287,22 +287,23 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
   let heavy: BatchFile[] = [];
   let misses: BatchFile[] = [];
   let light: BatchFile[] = [];
+  /** The misses to the pool, a full batch at a time (`all`: the last one too). */
   const sendMisses = (all: boolean): void => {
     while (misses.length >= BATCH_FILES || (all && misses.length > 0)) batches.addHeavy(task(misses.splice(0, BATCH_FILES)));
   };
-  const takeHeavy = async (all: boolean): Promise<void> => {
+  const takeHeavy = async (): Promise<void> => {
     const batch = heavy;
     heavy = [];
     if (!serveHere) {
       batches.addHeavy(task(batch));
       return;
     }
-    const r = await analyzeBatch({ files: batch, cache, limits, cachedOnly: true, within: [...found.roots] });
+    const r = await analyzeBatch({ ...task(batch), cachedOnly: true });
     shareStrings(r, interner);
     early.push(r);
     served += r.facts.length - (r.misses?.length ?? 0);
     misses.push(...(r.misses ?? []));
-    sendMisses(all);
+    sendMisses(false);
     progress();
   };
   let results: BatchResult[];
@@ -324,7 +325,7 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
           }
         } else {
           heavy.push(toBatch(f));
-          if (heavy.length === BATCH_FILES) await takeHeavy(false);
+          if (heavy.length === BATCH_FILES) await takeHeavy();
         }
         // the pool's results and its next batches wait for this thread's event loop
         if (++sinceYield >= WALK_YIELD_FILES && batches.parallel) {
@@ -332,7 +333,7 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
           await new Promise((r) => setImmediate(r));
         }
       }
-      if (heavy.length) await takeHeavy(true);
+      if (heavy.length) await takeHeavy();
       sendMisses(true);
       if (light.length) batches.addLight(task(light));
       progress();
