@@ -17,6 +17,7 @@ import {
   groupFindingsByUnit,
   isSourceLocation,
   licenceClass,
+  leftOutText,
   licenceText,
   severityCounts,
   unitRisk,
@@ -248,7 +249,7 @@ export function buildAudit(r: ScanResult, options: RenderOptions = {}): AuditDoc
         : `${db.source.kind}${db.source.file ? ` ${db.source.file}` : ''}`,
     },
     ...(db.source.sha256 ? [{ label: 'Module.symvers SHA-256', value: db.source.sha256 }] : []),
-    { label: 'Files', value: `${r.stats.files} discovered, ${r.stats.analysed} analysed, ${r.stats.skipped} skipped, ${r.stats.excluded ?? 0} excluded, ${r.stats.ms} ms` },
+    { label: 'Files', value: `${r.stats.files} discovered, ${r.stats.analysed} analysed, ${r.stats.skipped} skipped, ${r.stats.excluded ?? 0} left out${r.stats.excluded ? ` (${leftOutText(r.stats)})` : ''}, ${r.stats.ms} ms` },
   ];
   if (r.baseline) reproduce.push({ label: 'Baseline', value: r.baseline.file });
 

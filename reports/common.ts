@@ -6,7 +6,7 @@ import { createHash } from 'crypto';
 import type { Location } from '../analyzers/facts';
 import type { RiskLevel, Unit, UnitRisk } from '../rules/model';
 import type { Finding, Reference, RuleMeta, Severity } from '../rules/types';
-import type { ScanResult } from './types';
+import type { LeftOut, ScanResult } from './types';
 
 /** Version of the fingerprint recipe; part of the SARIF partialFingerprints key. */
 export const FINGERPRINT_VERSION = 1;
@@ -142,4 +142,26 @@ export function mdCode(s: string): string {
   const ticks = /`+/.exec(s) ? '``' : '`';
   const pad = ticks.length > 1 ? ' ' : '';
   return `${ticks}${pad}${s.replace(/\r?\n/g, ' ')}${pad}${ticks}`;
+}
+
+const LEFT_OUT_WHY: [keyof LeftOut, string][] = [
+  ['gitignore', 'by .gitignore'],
+  ['exclude', 'by --exclude'],
+  ['ignored', "under the configuration's ignored paths"],
+  ['cache', 'as the cache directory'],
+  ['metadata', 'as version-control metadata or node_modules'],
+  ['special', 'as not files (sockets, FIFOs, devices)'],
+];
+
+/**
+ * What a scan left out, and why: `12 by .gitignore, 1 as version-control metadata or
+ * node_modules`; empty when nothing was. A result made before the reasons were counted gives
+ * the total alone.
+ */
+export function leftOutText(stats: ScanResult['stats']): string {
+  const l = stats.leftOut;
+  if (!l) return stats.excluded ? `${stats.excluded} left out` : '';
+  return LEFT_OUT_WHY.filter(([k]) => l[k] > 0)
+    .map(([k, why]) => `${l[k]} ${why}`)
+    .join(', ');
 }

@@ -21,6 +21,8 @@ export function toJsonDocument(r: ScanResult): object {
     summary: {
       files: r.stats.files,
       analysed: r.stats.analysed,
+      leftOut: r.stats.excluded,
+      ...(r.stats.leftOut ? { leftOutBy: r.stats.leftOut } : {}),
       units: r.units.length,
       findings: r.findings.length,
       bySeverity: countBy(r.findings.map((f) => f.severity)),

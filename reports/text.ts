@@ -2,7 +2,7 @@
 import { styleText } from 'util';
 import type { RiskLevel } from '../rules/model';
 import type { EvidenceStep, Finding, Severity } from '../rules/types';
-import { findingFingerprint, formatLocation } from './common';
+import { findingFingerprint, formatLocation, leftOutText } from './common';
 import type { Reporter, ScanResult } from './types';
 
 type Style = Parameters<typeof styleText>[0];
@@ -104,7 +104,7 @@ const reporter: Reporter = {
     const counts = { error: 0, warning: 0, info: 0 };
     for (const f of r.findings) counts[f.severity]++;
     out.push(
-      `${r.stats.files} files${r.stats.excluded ? ` (${r.stats.excluded} left out by .gitignore, --exclude, ignored paths or as the cache directory)` : ''}, ` +
+      `${r.stats.files} files${r.stats.excluded ? ` (left out: ${leftOutText(r.stats)})` : ''}, ` +
         `${r.units.length} units, ${r.findings.length} findings ` +
         `(${counts.error} errors, ${counts.warning} warnings, ${counts.info} info), ` +
         `${r.errors.length} unreadable, ${r.warnings.length} partial-read warnings`,

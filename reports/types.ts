@@ -25,9 +25,9 @@ export interface ScanResult {
   /** Set when the scan compared its findings with a baseline file (--baseline). */
   baseline?: BaselineComparison;
   /** files: discovered; analysed: read by an analyser; skipped: neither C, Kbuild nor ELF;
-   *  excluded: left out by .gitignore, --exclude, the configuration's ignored paths, or as the
-   *  scan's own cache directory. */
-  stats: { files: number; bytes: number; analysed: number; skipped: number; excluded: number; ms: number };
+   *  excluded: entries left out, in all; leftOut: the same by why (absent from results made
+   *  before it was counted). */
+  stats: { files: number; bytes: number; analysed: number; skipped: number; excluded: number; leftOut?: LeftOut; ms: number };
   /** Present when the scan was one shard of several (`--shard i/n`). */
   shard?: ShardData;
   /** Code found in indexed Linux trees (`--provenance`): every region with its origin. */
@@ -42,7 +42,26 @@ export interface ShardData {
   evidence?: 'boundary' | 'all';
   facts: FileFacts[];
   errors: ReadError[];
-  stats: { files: number; bytes: number; analysed: number; skipped: number; excluded: number; cacheHits: number };
+  stats: { files: number; bytes: number; analysed: number; skipped: number; excluded: number; leftOut?: LeftOut; cacheHits: number };
+}
+
+/**
+ * The entries of the scanned trees that a scan did not read, and did not count as errors, by
+ * why: files and directories alike, a directory counting once whatever it holds.
+ */
+export interface LeftOut {
+  /** Matched a rule of a .gitignore file (scan --no-gitignore reads them). */
+  gitignore: number;
+  /** Matched an --exclude pattern. */
+  exclude: number;
+  /** Under one of the configuration's ignored paths. */
+  ignored: number;
+  /** The scan's own cache directory, inside the scanned tree. */
+  cache: number;
+  /** Never walked: version-control metadata (.git, .hg, .svn) and node_modules. */
+  metadata: number;
+  /** Not files: sockets, FIFOs and devices (reading a FIFO would block). */
+  special: number;
 }
 
 export interface Reporter {

@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import { importSymvers, listDatabases, loadDatabase } from '../kernel-symbols';
 import { REPORTERS, type ScanResult } from '../reports';
 import type { FileFacts } from '../analyzers/facts';
+import { leftOutText } from '../reports/common';
 import { createSourceAccess } from '../reports/sources';
 import { SEVERITIES, type Severity } from '../rules/types';
 import { CONFIG_FILE_NAME, loadConfig } from './config';
@@ -100,7 +101,7 @@ function emitResult(result: ScanResult, opts: EmitOptions): void {
     // e.g. Debian's linux-source tree, whose top .gitignore ends with `/*`: nothing was scanned
     process.stderr.write(
       `gplcheck: nothing to scan: every file and directory under ${result.inputs.join(' ')} was left out ` +
-        `(${result.stats.excluded} entries matched .gitignore files or --exclude); --no-gitignore scans what .gitignore leaves out\n`,
+        `(${leftOutText(result.stats)})${result.stats.leftOut?.gitignore !== 0 ? '; --no-gitignore scans what .gitignore leaves out' : ''}\n`,
     );
     process.exitCode = EXIT_USAGE;
     return;

@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import Ajv from 'ajv';
 import { loadDatabase } from '../kernel-symbols';
+import { REPORTERS } from '../reports';
 import { RULES } from '../rules';
 import { ConfigError, loadConfig, parseConfig } from './config';
 import { scan } from './scan';
@@ -149,6 +150,8 @@ describe('effects on a scan', () => {
     const r = await run({ ignore: ['nolic', 'gpl_shim/'] });
     expect(r.units.map((u) => u.id)).toEqual(['prop_via_shim']);
     expect(r.stats.excluded).toBe(2);
+    expect(r.stats.leftOut).toEqual({ gitignore: 0, exclude: 0, ignored: 2, cache: 0, metadata: 0, special: 0 });
+    expect(REPORTERS.text.render(r, {})).toContain("(left out: 2 under the configuration's ignored paths)");
   });
 });
 

@@ -1,7 +1,9 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { DiscoveryStream, discover } from './discover';
+import { DiscoveryStream, discover, noneLeftOut } from './discover';
 
 let root: string;
 let outside: string;
@@ -35,6 +37,7 @@ test('respects .gitignore files at every level, reports links out of the root, c
   const d = discover([root], { cwd: root });
   expect(rel(d.files)).toEqual(['.gitignore', 'src/a.c', 'src/sub/.gitignore', 'src/sub/b.c', 'vendor/lib/v.c']);
   expect(d.excluded).toBe(2); // build/ and src/sub/b.o
+  expect(d.leftOut).toEqual({ ...noneLeftOut(), gitignore: 2 });
   expect(d.errors).toEqual([
     { path: 'link-out', message: expect.stringMatching(/^symbolic link to .*outside leads outside the scan root .*; not followed$/) },
   ]);
@@ -49,6 +52,34 @@ test('--no-gitignore scans ignored files too', () => {
 test('--exclude globs: paths relative to the root, bare names anywhere', () => {
   const d = discover([root], { cwd: root, exclude: ['vendor/**', '*.gitignore'] });
   expect(rel(d.files)).toEqual(['src/a.c', 'src/sub/b.c']);
+  // vendor/ and both .gitignore files by --exclude (read all the same), build/ and b.o by them
+  expect(d.leftOut).toEqual({ ...noneLeftOut(), exclude: 3, gitignore: 2 });
+});
+
+test('version-control metadata, node_modules and what is not a file are left out and counted, never silently', async () => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'gplcheck-leftout-'));
+  const server = net.createServer();
+  try {
+    for (const d of ['.git/objects', '.hg', '.svn', 'node_modules/x', 'sub/node_modules', 'wt']) fs.mkdirSync(path.join(base, d), { recursive: true });
+    fs.writeFileSync(path.join(base, '.git/objects/pack.c'), 'int x;\n');
+    fs.writeFileSync(path.join(base, 'node_modules/x/index.c'), 'int y;\n');
+    fs.writeFileSync(path.join(base, 'wt/.git'), 'gitdir: ../.git/worktrees/wt\n'); // a worktree's .git is a file
+    fs.writeFileSync(path.join(base, 'wt/a.c'), 'int a;\n');
+    execFileSync('mkfifo', [path.join(base, 'wt/fifo')]);
+    await new Promise<void>((resolve) => server.listen(path.join(base, 'sock'), resolve));
+    const d = discover(['.'], { cwd: base });
+    expect(d.files.map((f) => f.path)).toEqual(['wt/a.c']);
+    expect(d.errors).toEqual([]);
+    expect(d.leftOut).toEqual({ ...noneLeftOut(), metadata: 6, special: 2 });
+    expect(d.excluded).toBe(8);
+    // an --exclude that matches comes first
+    expect(discover(['.'], { cwd: base, exclude: ['wt/**'] }).leftOut).toEqual({ ...noneLeftOut(), metadata: 5, exclude: 1, special: 1 });
+    // a root given by its name is walked
+    expect(discover(['node_modules'], { cwd: base }).files.map((f) => f.path)).toEqual(['node_modules/x/index.c']);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+    fs.rmSync(base, { recursive: true, force: true });
+  }
 });
 
 test('a missing input is an error naming it', () => {
@@ -101,6 +132,7 @@ describe('DiscoveryStream: the walk as files are taken', () => {
     while (!it.next().done);
     expect(s.errors.map((e) => e.path)).toEqual(['nope', 'link-out']);
     expect(s.excluded).toBe(3); // build/, src/sub/b.o, vendor/
+    expect(s.leftOut).toEqual({ ...noneLeftOut(), gitignore: 2, exclude: 1 });
     expect(() => [...s]).toThrow('DiscoveryStream: the walk runs once; it has been taken already');
   });
 });
@@ -117,6 +149,7 @@ test('leaveOut: a directory below a root is not walked and is counted as left ou
     const d = discover(['.'], { cwd: base, leaveOut: [path.join(base, 'cache')] });
     expect(d.files.map((f) => f.path)).toEqual(['src/a.c']);
     expect(d.excluded).toBe(1); // a-link (cache/ is the same directory, walked already)
+    expect(d.leftOut).toEqual({ ...noneLeftOut(), cache: 1 });
     expect(d.errors).toEqual([]);
     // not there when the walk begins, made before the walk reaches it: left out all the same
     const later = path.join(base, 'src/later');

@@ -12,6 +12,7 @@ import * as path from 'path';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
 import type { ReadError } from '../analyzers/facts';
+import type { LeftOut } from '../reports/types';
 
 export interface DiscoveredFile {
   /** Path as the user will see it: relative to the working directory when below it. */
@@ -27,8 +28,20 @@ export interface DiscoveredFile {
 export interface Discovery {
   files: DiscoveredFile[];
   errors: ReadError[];
-  /** Files and directories left out by .gitignore, --exclude or `leaveOut` (not errors: asked for). */
+  /** Entries left out, in all (the sum of `leftOut`). */
   excluded: number;
+  /** Entries left out, by why (`ignored` is the scan's: always 0 here). */
+  leftOut: LeftOut;
+}
+
+/** No entry left out yet. */
+export function noneLeftOut(): LeftOut {
+  return { gitignore: 0, exclude: 0, ignored: 0, cache: 0, metadata: 0, special: 0 };
+}
+
+/** The number of entries left out, in all. */
+export function leftOutCount(l: LeftOut): number {
+  return l.gitignore + l.exclude + l.ignored + l.cache + l.metadata + l.special;
 }
 
 export interface DiscoverOptions {
@@ -38,7 +51,7 @@ export interface DiscoverOptions {
   exclude?: string[];
   /** Respect .gitignore files found in the scanned directories (default true). */
   gitignore?: boolean;
-  /** Directories never walked, each counted in `excluded` when the walk meets it: the scan's
+  /** Directories never walked, each counted in `leftOut.cache` when the walk meets it: the scan's
    *  own cache directory, which a scan of a tree that holds it would otherwise read as input
    *  (and, as its files change with every scan, never find the tree unchanged). The scan makes
    *  it before the walk, so that whether it is met does not depend on timing. */
@@ -50,7 +63,9 @@ interface IgnoreScope {
   rules: Ignore;
 }
 
-const SKIP_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules']);
+/** Entries never walked, by name, and counted in `leftOut.metadata`: version-control metadata
+ *  (a directory, or the `.git` file of a worktree or submodule) and installed npm packages. */
+const SKIP_NAMES = new Set(['.git', '.hg', '.svn', 'node_modules']);
 
 function displayPath(abs: string, cwd: string): string {
   const rel = path.relative(cwd, abs);
@@ -153,7 +168,7 @@ export class DiscoveryStream implements Iterable<DiscoveredFile> {
   /** The real path of each input's root (its directory, for a file), as the walk reaches the
    *  input: every file given lies in one of them. */
   readonly roots: string[] = [];
-  private left = 0;
+  private readonly left = noneLeftOut();
   private started = false;
 
   constructor(
@@ -161,9 +176,16 @@ export class DiscoveryStream implements Iterable<DiscoveredFile> {
     private readonly options: DiscoverOptions = {},
   ) {}
 
-  /** Files and directories left out by .gitignore, --exclude or `leaveOut` so far (not errors: asked for). */
+  /** Entries left out so far, in all: asked for (.gitignore, --exclude, `leaveOut`), never
+   *  walked (version-control metadata, node_modules) or not files (sockets, FIFOs, devices).
+   *  Not errors; the report gives each count (`leftOut`). A directory counts once. */
   get excluded(): number {
-    return this.left;
+    return leftOutCount(this.left);
+  }
+
+  /** Entries left out so far, by why. */
+  get leftOut(): LeftOut {
+    return { ...this.left };
   }
 
   [Symbol.iterator](): Iterator<DiscoveredFile> {
@@ -184,9 +206,7 @@ export class DiscoveryStream implements Iterable<DiscoveredFile> {
     const linked: DiscoveredFile[] = [];
     let scopes: IgnoreScope[] = [];
     let scanRoot = '';
-    const countLeftOut = (): void => {
-      this.left++;
-    };
+    const left = this.left;
     /** The directories never walked, as given and as their real paths. */
     const never = new Set<string>();
     for (const d of options.leaveOut ?? []) {
@@ -199,18 +219,19 @@ export class DiscoveryStream implements Iterable<DiscoveredFile> {
       }
     }
 
-    function isExcluded(abs: string, isDir: boolean): boolean {
-      if (!excludeMatch && scopes.length === 0) return false;
+    /** Why the entry is left out by --exclude or a .gitignore, if it is. */
+    function excludedBy(abs: string, isDir: boolean): 'exclude' | 'gitignore' | undefined {
+      if (!excludeMatch && scopes.length === 0) return undefined;
       const rel = path.relative(scanRoot, abs);
-      if (rel === '') return false;
-      if (excludeMatch && excludeMatch(rel.split(path.sep).join('/'))) return true;
+      if (rel === '') return undefined;
+      if (excludeMatch && excludeMatch(rel.split(path.sep).join('/'))) return 'exclude';
       for (const sc of scopes) {
         const r = path.relative(sc.dir, abs);
         if (r === '' || r.startsWith('..')) continue;
         const posix = r.split(path.sep).join('/') + (isDir ? '/' : '');
-        if (sc.rules.ignores(posix)) return true;
+        if (sc.rules.ignores(posix)) return 'gitignore';
       }
-      return false;
+      return undefined;
     }
 
     function loadGitignore(dir: string): void {
@@ -230,7 +251,8 @@ export class DiscoveryStream implements Iterable<DiscoveredFile> {
     function* walk(at: Loc, shown: string, root: string, dirent?: fs.Dirent<Buffer>): Generator<DiscoveredFile, void, undefined> {
       const abs = at.str;
       if (dirent && dirent.isFile()) {
-        if (isExcluded(abs, false)) countLeftOut();
+        const by = excludedBy(abs, false);
+        if (by) left[by]++;
         else {
           direct.add(abs);
           yield { path: shown, absolute: abs, ...(at.raw ? { raw: at.raw } : {}), size: -1 };
@@ -266,8 +288,13 @@ export class DiscoveryStream implements Iterable<DiscoveredFile> {
       const key = keyOf(real);
       if (seen.has(key)) return; // a loop, or the same file reached twice
       seen.add(key);
-      if (isExcluded(abs, st.isDirectory()) || (dirent !== undefined && never.size > 0 && st.isDirectory() && (never.has(abs) || never.has(real.str)))) {
-        countLeftOut();
+      const by = excludedBy(abs, st.isDirectory());
+      if (by) {
+        left[by]++;
+        return;
+      }
+      if (dirent !== undefined && never.size > 0 && st.isDirectory() && (never.has(abs) || never.has(real.str))) {
+        left.cache++;
         return;
       }
       if (st.isDirectory()) {
@@ -283,8 +310,8 @@ export class DiscoveryStream implements Iterable<DiscoveredFile> {
         if (named.some((n) => n.name === '.gitignore' && !n.loc.raw)) loadGitignore(abs);
         named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
         for (const n of named) {
-          if (SKIP_DIRS.has(n.name)) continue;
-          yield* walk(n.loc, path.join(shown, n.name), root, n.e);
+          if (SKIP_NAMES.has(n.name)) left.metadata++;
+          else yield* walk(n.loc, path.join(shown, n.name), root, n.e);
         }
         scopes.length = depth;
       } else if (st.isFile()) {
@@ -294,8 +321,10 @@ export class DiscoveryStream implements Iterable<DiscoveredFile> {
           direct.add(f.absolute);
           yield f;
         }
+      } else {
+        // sockets, FIFOs and devices are not files to analyse; reading a FIFO would block
+        left.special++;
       }
-      // sockets, fifos and devices are not files to analyse; reading a fifo would block.
     }
 
     for (const input of inputs) {
@@ -328,5 +357,5 @@ export function discover(inputs: string[], options: DiscoverOptions = {}): Disco
   const stream = new DiscoveryStream(inputs, options);
   const files = [...stream];
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files, errors: stream.errors, excluded: stream.excluded };
+  return { files, errors: stream.errors, excluded: stream.excluded, leftOut: stream.leftOut };
 }

@@ -8,7 +8,8 @@ import * as fs from 'fs';
 import type { ReadError } from '../analyzers/facts';
 import type { KernelSymbolDb } from '../kernel-symbols/types';
 import type { RuleSettings } from '../rules';
-import type { ShardData } from '../reports/types';
+import type { LeftOut, ShardData } from '../reports/types';
+import { noneLeftOut } from './discover';
 import { finish, type AnalysisOutput, type ScanOutput } from './scan';
 
 export class MergeError extends Error {}
@@ -63,7 +64,7 @@ export function mergeShards(
   for (let i = 1; i <= count; i++) if (!seen.has(i)) missing.push(`${i}/${count}`);
   if (missing.length) throw new MergeError(`missing shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
 
-  const analysis: AnalysisOutput = { facts: [], errors: [], stats: { files: 0, bytes: 0, analysed: 0, skipped: 0, excluded: 0, cacheHits: 0 } };
+  const analysis: AnalysisOutput = { facts: [], errors: [], stats: { files: 0, bytes: 0, analysed: 0, skipped: 0, excluded: 0, leftOut: noneLeftOut(), cacheHits: 0 } };
   const errorKeys = new Set<string>();
   for (const { doc } of docs) {
     const s = doc.shard!;
@@ -80,7 +81,11 @@ export function mergeShards(
     analysis.stats.bytes += s.stats.bytes;
     analysis.stats.analysed += s.stats.analysed;
     analysis.stats.skipped += s.stats.skipped;
+    // every shard walks the whole tree, and leaves out the same entries
     analysis.stats.excluded = Math.max(analysis.stats.excluded, s.stats.excluded);
+    const l = analysis.stats.leftOut;
+    if (l && s.stats.leftOut) for (const k of Object.keys(l) as (keyof LeftOut)[]) l[k] = Math.max(l[k], s.stats.leftOut[k] ?? 0);
+    else delete analysis.stats.leftOut; // a shard of a version that did not count them by why
   }
   // Shards read every binary in full; the merge keeps what one scan at their level would have.
   const level = docs[0].doc.shard!.evidence ?? 'boundary';

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadDatabase } from '../kernel-symbols';
+import { noneLeftOut } from './discover';
 import { REPORTERS } from '../reports';
 import { RELEASE, type ScanResult } from '../reports/types';
 import { loadConfig } from './config';
@@ -596,13 +597,14 @@ describe('a cache directory inside the scanned tree', () => {
     expect(fromCache(second)).toBe(true);
     expect(first.facts.map((f) => f.path).filter((p) => p.startsWith('gplcheck-cache'))).toEqual([]);
     // the same result, but for the directory left out, which the text report names
-    const same = (r: ScanResult) => render({ ...r, invocation: alone.invocation, stats: { ...r.stats, excluded: 0 } });
+    const same = (r: ScanResult) => render({ ...r, invocation: alone.invocation, stats: { ...r.stats, excluded: 0, leftOut: alone.stats.leftOut } });
     expect(same(first.result)).toBe(same(alone));
     expect(same(second)).toBe(same(alone));
     expect(alone.stats.excluded).toBe(0);
     for (const r of [first.result, second]) {
       expect(r.stats.excluded).toBe(1);
-      expect(REPORTERS.text.render(r, {})).toContain('(1 left out by .gitignore, --exclude, ignored paths or as the cache directory)');
+      expect(r.stats.leftOut).toEqual({ ...noneLeftOut(), cache: 1 });
+      expect(REPORTERS.text.render(r, {})).toContain('(left out: 1 as the cache directory)');
     }
   });
 });

@@ -6,8 +6,8 @@
  * version and a hash of its own code, so that a changed build never reuses old results), the
  * kernel database's identity and every known database file (rules look across kernels), every
  * option that changes the result, and the discovery: each discovered file with
- * its stat fingerprint (device, inode, size, mtime and ctime in nanoseconds), the excluded
- * count and the discovery errors. ctime cannot be set by users, so any change to a file
+ * its stat fingerprint (device, inode, size, mtime and ctime in nanoseconds), the counts of
+ * entries left out and the discovery errors. ctime cannot be set by users, so any change to a file
  * changes the key, the way git's index trusts stat data. A result is not stored when a file
  * changed in the two seconds before the scan began or during it ("racy" files: their next
  * change could leave the stat data as it was), when a parse was cut by the time limit (facts
@@ -72,7 +72,7 @@ export interface ResultKeySettings {
 
 /** The stat data of every discovered file, in discovery order, hashed. */
 export interface DiscoveryFingerprint {
-  /** sha256 over the files and their stat data, the excluded count and the errors. */
+  /** sha256 over the files and their stat data, the counts of entries left out and the errors. */
   hash: string;
   /** Newest mtime or ctime of any file, in ns since the epoch. */
   newestNs: bigint;
@@ -88,7 +88,8 @@ export function fingerprintDiscovery(found: Discovery): DiscoveryFingerprint {
   const h = createHash('sha256');
   let newestNs = 0n;
   let unstable = false;
-  h.update(`files ${found.files.length}\0excluded ${found.excluded}\0`);
+  const l = found.leftOut;
+  h.update(`files ${found.files.length}\0left out ${l.gitignore} ${l.exclude} ${l.ignored} ${l.cache} ${l.metadata} ${l.special}\0`);
   for (const f of found.files) {
     h.update(f.path).update('\0').update(f.absolute).update('\0');
     if (f.raw) h.update(f.raw).update('\0');

@@ -5,11 +5,11 @@ import * as path from 'path';
 import type { FileFacts, ReadError } from '../analyzers/facts';
 import { RULES, type RuleSettings } from '../rules';
 import type { KernelSymbolDb } from '../kernel-symbols/types';
-import type { ScanResult } from '../reports/types';
+import type { LeftOut, ScanResult } from '../reports/types';
 import { defaultCacheDir } from './cache';
 import { openResultCache } from './result-cache';
 import { classifyByName, resolveLimits, type Limits } from './analyze';
-import { DiscoveryStream, type DiscoveredFile } from './discover';
+import { DiscoveryStream, leftOutCount, type DiscoveredFile } from './discover';
 import { link } from './link';
 import { KnowledgeBase } from '../kernel-symbols/history';
 import { TOOL, PACKAGE_ROOT } from './version';
@@ -68,7 +68,7 @@ export interface ScanOutput {
 export interface AnalysisOutput {
   facts: FileFacts[];
   errors: ReadError[];
-  stats: { files: number; bytes: number; analysed: number; skipped: number; excluded: number; cacheHits: number };
+  stats: { files: number; bytes: number; analysed: number; skipped: number; excluded: number; leftOut?: LeftOut; cacheHits: number };
 }
 
 const BATCH_FILES = 32;
@@ -346,7 +346,8 @@ export async function analyze(inputs: string[], options: Omit<ScanOptions, 'rule
   }
   const facts: FileFacts[] = [];
   const errors: ReadError[] = [...found.errors];
-  const stats = { files: files.length, bytes: 0, analysed: 0, skipped: 0, excluded: found.excluded + ignored, cacheHits: 0 };
+  const leftOut = { ...found.leftOut, ignored };
+  const stats = { files: files.length, bytes: 0, analysed: 0, skipped: 0, excluded: leftOutCount(leftOut), leftOut, cacheHits: 0 };
   for (const r of results) {
     for (const f of r.facts) if (f) facts.push(f);
     errors.push(...r.errors);
