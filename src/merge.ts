@@ -11,10 +11,12 @@ import type { RuleSettings } from '../rules';
 import type { LeftOut, ShardData } from '../reports/types';
 import { noneLeftOut } from './discover';
 import { finish, type AnalysisOutput, type ScanOutput } from './scan';
+import { TOOL } from './version';
 
 export class MergeError extends Error {}
 
 interface ShardReport {
+  tool?: { name?: string; version?: string };
   inputs: string[];
   database: { name: string; source?: { sha256?: string } };
   shard?: ShardData;
@@ -50,6 +52,11 @@ export function mergeShards(
     if (s.count !== count) throw new MergeError(`${file}: shard ${s.index}/${s.count} does not belong with ${docs[0].file} (${count} shards)`);
     if (seen.has(s.index)) throw new MergeError(`${file}: shard ${s.index}/${count} is also given as ${seen.get(s.index)}`);
     seen.set(s.index, file);
+    // the shards' facts are linked by this gplcheck's code: facts of another version may not
+    // have the shape it reads, and would be linked wrongly without a word
+    if (doc.tool?.version !== TOOL.version) {
+      throw new MergeError(`${file}: made by gplcheck ${doc.tool?.version ?? '(unknown version)'}, not by this gplcheck ${TOOL.version}; scan every shard with the version that merges them`);
+    }
     if (doc.database.name !== db.meta.name || (doc.database.source?.sha256 ?? '') !== (db.meta.source.sha256 ?? '')) {
       throw new MergeError(`${file}: scanned against kernel symbols '${doc.database.name}', not '${db.meta.name}'; merge with --symbols ${doc.database.name}`);
     }

@@ -8,6 +8,7 @@ import { FactsCache } from './cache';
 import { mergeShards } from './merge';
 import { ProcessPool } from './process-pool';
 import { analyze, scan, shardOf, type ScanOptions } from './scan';
+import { TOOL } from './version';
 
 jest.setTimeout(180_000);
 
@@ -155,4 +156,10 @@ test('merge refuses shards that do not belong together', async () => {
   const notShard = path.join(tmp, 'plain.json');
   fs.writeFileSync(notShard, REPORTERS.json.render((await run({ jobs: 1 })).result, {}));
   expect(() => mergeShards([notShard], db)).toThrow(`${notShard}: not a shard report`);
+  // a shard of another version: its facts may not have the shape this version links
+  const b = path.join(tmp, 'x2.json');
+  const other = JSON.parse(REPORTERS.json.render((await run({ jobs: 1, shard: { index: 2, count: 2 } })).result, {}));
+  other.tool.version = '0.0.1-other';
+  fs.writeFileSync(b, JSON.stringify(other));
+  expect(() => mergeShards([a, b], db)).toThrow(`${b}: made by gplcheck 0.0.1-other, not by this gplcheck ${TOOL.version}; scan every shard with the version that merges them`);
 });
