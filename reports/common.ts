@@ -150,7 +150,7 @@ const LEFT_OUT_WHY: [keyof LeftOut, string][] = [
   ['ignored', "under the configuration's ignored paths"],
   ['cache', 'as the cache directory'],
   ['metadata', 'as version-control metadata or node_modules'],
-  ['special', 'as not files (sockets, FIFOs, devices)'],
+  ['special', 'as sockets, FIFOs or devices'],
 ];
 
 /**

@@ -74,6 +74,16 @@ test('version-control metadata, node_modules and what is not a file are left out
     expect(d.excluded).toBe(8);
     // an --exclude that matches comes first
     expect(discover(['.'], { cwd: base, exclude: ['wt/**'] }).leftOut).toEqual({ ...noneLeftOut(), metadata: 5, exclude: 1, special: 1 });
+    // given as an input, what is not a file is an error: it was asked for
+    expect(discover(['wt/fifo', 'sock'], { cwd: base })).toEqual({
+      files: [],
+      errors: [
+        { path: 'wt/fifo', message: 'not a file or directory (a FIFO); not read' },
+        { path: 'sock', message: 'not a file or directory (a socket); not read' },
+      ],
+      excluded: 0,
+      leftOut: noneLeftOut(),
+    });
     // a root given by its name is walked
     expect(discover(['node_modules'], { cwd: base }).files.map((f) => f.path)).toEqual(['node_modules/x/index.c']);
   } finally {

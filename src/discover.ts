@@ -122,6 +122,14 @@ export function escapeName(name: Buffer): { text: string; exact: boolean } {
   return { text: out, exact };
 }
 
+function specialKind(st: fs.Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'of an unknown kind';
+}
+
 /** A place in the walk: its path as a string, and its bytes when the string only shows it. */
 interface Loc {
   str: string;
@@ -321,6 +329,9 @@ export class DiscoveryStream implements Iterable<DiscoveredFile> {
           direct.add(f.absolute);
           yield f;
         }
+      } else if (dirent === undefined) {
+        // given as an input: not left out, but not readable either
+        errors.push({ path: shown, message: `not a file or directory (${specialKind(st)}); not read` });
       } else {
         // sockets, FIFOs and devices are not files to analyse; reading a FIFO would block
         left.special++;
