@@ -104,7 +104,7 @@ const reporter: Reporter = {
     const counts = { error: 0, warning: 0, info: 0 };
     for (const f of r.findings) counts[f.severity]++;
     out.push(
-      `${r.stats.files} files${r.stats.excluded ? ` (left out: ${leftOutText(r.stats)})` : ''}, ` +
+      `${r.stats.files} files (${r.stats.analysed} analysed${r.stats.excluded ? `; left out: ${leftOutText(r.stats)}` : ''}), ` +
         `${r.units.length} units, ${r.findings.length} findings ` +
         `(${counts.error} errors, ${counts.warning} warnings, ${counts.info} info), ` +
         `${r.errors.length} unreadable, ${r.warnings.length} partial-read warnings`,

@@ -151,7 +151,7 @@ describe('effects on a scan', () => {
     expect(r.units.map((u) => u.id)).toEqual(['prop_via_shim']);
     expect(r.stats.excluded).toBe(2);
     expect(r.stats.leftOut).toEqual({ gitignore: 0, exclude: 0, ignored: 2, cache: 0, metadata: 0, special: 0 });
-    expect(REPORTERS.text.render(r, {})).toContain("(left out: 2 under the configuration's ignored paths)");
+    expect(REPORTERS.text.render(r, {})).toContain("; left out: 2 under the configuration's ignored paths)");
   });
 });
 

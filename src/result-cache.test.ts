@@ -604,7 +604,7 @@ describe('a cache directory inside the scanned tree', () => {
     for (const r of [first.result, second]) {
       expect(r.stats.excluded).toBe(1);
       expect(r.stats.leftOut).toEqual({ ...noneLeftOut(), cache: 1 });
-      expect(REPORTERS.text.render(r, {})).toContain('(left out: 1 as the cache directory)');
+      expect(REPORTERS.text.render(r, {})).toContain('; left out: 1 as the cache directory)');
     }
   });
 });

@@ -58,10 +58,10 @@ test('a tree whose .gitignore leaves out everything (as in Debian\'s linux-sourc
     const r = gplcheck('scan', dir, '--no-cache');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`gplcheck: nothing to scan: every file and directory under ${dir} was left out (2 by .gitignore); --no-gitignore scans what .gitignore leaves out`);
-    expect(r.stdout).toContain('0 files (left out: 2 by .gitignore), 0 units');
+    expect(r.stdout).toContain('0 files (0 analysed; left out: 2 by .gitignore), 0 units');
     const all = gplcheck('scan', dir, '--no-cache', '--no-gitignore', '--fail-on', 'none');
     expect(all.code).toBe(0);
-    expect(all.stdout).toMatch(/\n2 files, 1 units/);
+    expect(all.stdout).toMatch(/\n2 files \(1 analysed\), 1 units/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
