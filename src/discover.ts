@@ -28,9 +28,7 @@ export interface DiscoveredFile {
 export interface Discovery {
   files: DiscoveredFile[];
   errors: ReadError[];
-  /** Entries left out, in all (the sum of `leftOut`). */
-  excluded: number;
-  /** Entries left out, by why (`ignored` is the scan's: always 0 here). */
+  /** Entries left out, by why (`ignored` is the scan's: always 0 here); leftOutCount gives them in all. */
   leftOut: LeftOut;
 }
 
@@ -167,7 +165,7 @@ const keyOf = (l: Loc): string => (l.raw ? `raw:${l.raw.toString('latin1')}` : l
  * The files of a scan in the order the walk reaches them, one at a time, so that analysis can
  * begin before the walk ends: the inputs in turn, each directory's entries in name order (UTF-16
  * code units), depth first; then the files reached only through a symbolic link (a file also
- * reached directly is given once, directly). `errors` and `excluded` are complete once every
+ * reached directly is given once, directly). `errors` and `leftOut` are complete once every
  * file has been taken. The walk runs as the files are taken, and once only.
  */
 export class DiscoveryStream implements Iterable<DiscoveredFile> {
@@ -184,14 +182,9 @@ export class DiscoveryStream implements Iterable<DiscoveredFile> {
     private readonly options: DiscoverOptions = {},
   ) {}
 
-  /** Entries left out so far, in all: asked for (.gitignore, --exclude, `leaveOut`), never
+  /** Entries left out so far, by why: asked for (.gitignore, --exclude, `leaveOut`), never
    *  walked (version-control metadata, node_modules) or not files (sockets, FIFOs, devices).
-   *  Not errors; the report gives each count (`leftOut`). A directory counts once. */
-  get excluded(): number {
-    return leftOutCount(this.left);
-  }
-
-  /** Entries left out so far, by why. */
+   *  Not errors; the report gives each count. A directory counts once. */
   get leftOut(): LeftOut {
     return { ...this.left };
   }
@@ -368,5 +361,5 @@ export function discover(inputs: string[], options: DiscoverOptions = {}): Disco
   const stream = new DiscoveryStream(inputs, options);
   const files = [...stream];
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files, errors: stream.errors, excluded: stream.excluded, leftOut: stream.leftOut };
+  return { files, errors: stream.errors, leftOut: stream.leftOut };
 }

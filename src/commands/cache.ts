@@ -19,6 +19,7 @@ function nonNegative(v: string): number {
 const mib = (bytes: number): string => `${(bytes / MiB).toFixed(1)} MiB`;
 const entries = (n: number): string => `${n} entr${n === 1 ? 'y' : 'ies'}`;
 const files = (n: number): string => `${n} file${n === 1 ? '' : 's'}`;
+const filesOrDirs = (n: number): string => `${n} file${n === 1 ? '' : 's'} or director${n === 1 ? 'y' : 'ies'}`;
 
 export function registerCacheCommands(program: Command): void {
   const cache = program.command('cache').description('the cache of per-file facts and whole results: what it holds, and pruning it');
@@ -57,7 +58,7 @@ export function registerCacheCommands(program: Command): void {
           line('facts per file', figures.facts) +
           line('whole results', figures.results) +
           (figures.leftovers.files ? `unfinished writes: ${files(figures.leftovers.files)}, ${mib(figures.leftovers.bytes)}\n` : '') +
-          (c.other.files ? `not the cache's (left alone): ${c.other.files} file${c.other.files === 1 ? '' : 's'} or director${c.other.files === 1 ? 'y' : 'ies'}\n` : ''),
+          (c.other.files ? `not the cache's (left alone): ${filesOrDirs(c.other.files)}\n` : ''),
       );
     });
   cache
@@ -91,7 +92,7 @@ Example (a CI job that keeps its cache between runs):
       process.stdout.write(
         `${dir}: removed ${entries(r.removed.entries)} (${mib(r.removed.bytes)}), kept ${entries(r.kept.entries)} (${mib(r.kept.bytes)})` +
           (r.leftovers.files ? `; removed ${files(r.leftovers.files)} of unfinished writes (${mib(r.leftovers.bytes)})` : '') +
-          (r.other.files ? `; left alone ${r.other.files} file${r.other.files === 1 ? '' : 's'} or director${r.other.files === 1 ? 'y' : 'ies'} not the cache's` : '') +
+          (r.other.files ? `; left alone ${filesOrDirs(r.other.files)} not the cache's` : '') +
           '\n',
       );
     });
